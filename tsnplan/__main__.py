@@ -1,0 +1,3 @@
+from tsnplan.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,80 @@
+"""Command line: a switchboard. Parse, call one library function, render, return an exit status.
+
+Each verb lives in ``tsnplan/verbs/<verb>.py`` with ``add_arguments(parser)`` and
+``run(args, console) -> ExitStatus``; this module only wires them and is the single boundary
+where errors become exit codes.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from tsnplan import __version__
+from tsnplan.errors import ExitStatus, InputError, TsnplanError, UsageError
+
+__all__ = ["main", "VERBS"]
+
+#: verb -> one-line help; the module tsnplan.verbs.<verb> implements it.
+VERBS: dict[str, str] = {
+    "demo": "the whole pipeline on the embedded default plant",
+    "validate": "parse and check a network and its streams; list every problem",
+    "show": "summarise nodes, links, media, streams and per-link load",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse would exit(2) itself; route through our boundary
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="tsnplan", description="Plan and emulate time-sensitive industrial networks.")
+    parser.add_argument("--version", action="version", version=f"tsnplan {__version__}")
+    parser.add_argument("--traceback", action="store_true", help="show the Python traceback of an error")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
+    for verb, help_text in VERBS.items():
+        module = importlib.import_module(f"tsnplan.verbs.{verb}")
+        verb_parser = sub.add_parser(verb, help=help_text, description=module.__doc__.splitlines()[0])
+        verb_parser.add_argument("--json", action="store_true", help="print one JSON document instead of the report")
+        verb_parser.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
+        module.add_arguments(verb_parser)
+        verb_parser.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None, env: dict | None = None) -> int:
+    from tsnplan.report.console import make_console, make_error_console
+
+    env = os.environ if env is None else env
+    errors = make_error_console(env)
+    argv = sys.argv[1:] if argv is None else argv
+    show_traceback = "--traceback" in argv
+    try:
+        args = build_parser().parse_args(argv)
+        if args.verb is None:
+            build_parser().print_help()
+            return ExitStatus.BAD_INPUT
+        return int(args.run(args, make_console(env)))
+    except InputError as exc:
+        if show_traceback:
+            raise
+        for problem in exc.problems:
+            errors.print(str(problem), markup=False)
+        return ExitStatus.BAD_INPUT
+    except TsnplanError as exc:
+        if show_traceback:
+            raise
+        errors.print(f"error: {exc}", markup=False)
+        return int(exc.exit_status)
+    except KeyboardInterrupt:
+        errors.print("interrupted", markup=False)
+        return ExitStatus.INTERRUPTED
+    except BrokenPipeError:
+        return ExitStatus.OK
+    except Exception as exc:  # a bug: say so plainly, no traceback unless asked
+        if show_traceback:
+            raise
+        errors.print(f"internal error: {type(exc).__name__}: {exc} (rerun with --traceback)", markup=False)
+        return ExitStatus.NOT_MET

@@ -1,0 +1,64 @@
+"""Load a plant: a network file plus a stream file, or a tsnkit instance directory."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tsnplan.errors import InputError, Problem
+from tsnplan.io.checks import check_plant
+from tsnplan.io.network_file import network_from_doc
+from tsnplan.io.streams_file import streams_from_doc
+from tsnplan.io.yaml_input import read_yaml
+from tsnplan.model.compile import CompiledProblem, compile_problem
+from tsnplan.model.media.fiveg import DEFAULT_PERCENTILE
+from tsnplan.model.network import Network
+from tsnplan.model.streams import StreamSet
+
+__all__ = ["Plant", "load_plant", "TIMING_TSNKIT", "TIMING_IEEE"]
+
+TIMING_IEEE = "ieee"
+TIMING_TSNKIT = "tsnkit"
+
+
+@dataclass(frozen=True)
+class Plant:
+    """A network, its streams and the timing convention they follow."""
+
+    network: Network
+    streams: StreamSet
+    timing: str = TIMING_IEEE
+
+    def compile(self, percentile: float = DEFAULT_PERCENTILE) -> CompiledProblem:
+        return compile_problem(self.network, self.streams, percentile=percentile)
+
+
+def load_plant(net_path: str | Path, streams_path: str | Path | None = None, *, check: bool = True) -> Plant:
+    """Read and check NET (YAML or tsnkit directory) and STREAMS; one ``InputError`` lists every problem.
+
+    Without ``streams_path`` the streams come from a ``streams:`` section of the network file (or
+    from the tsnkit instance); a plant without streams is valid.
+    """
+    net_path = Path(net_path)
+    if net_path.is_dir():
+        from tsnplan.io.tsnkit_csv import load_tsnkit_instance
+        return load_tsnkit_instance(net_path)
+    net_doc = read_yaml(net_path)
+    network, problems = network_from_doc(net_doc, str(net_path), base_dir=net_path.parent)
+    if streams_path is not None:
+        stream_doc, stream_file = read_yaml(streams_path), str(streams_path)
+    elif isinstance(net_doc, dict) and "streams" in net_doc:
+        stream_doc, stream_file = net_doc, str(net_path)
+    else:
+        stream_doc, stream_file = {"streams": []}, str(net_path)
+    streams, stream_problems = streams_from_doc(stream_doc, stream_file, network)
+    problems += stream_problems
+    if network is None and not problems:
+        problems.append(Problem(str(net_path), "", "no network could be read"))
+    if problems:
+        raise InputError(problems)
+    plant = Plant(network, streams)
+    if check:
+        plant_problems = check_plant(plant.compile(), streams)
+        if plant_problems:
+            raise InputError(plant_problems)
+    return plant

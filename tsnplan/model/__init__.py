@@ -1,0 +1,1 @@
+"""The editable model (networkx graph + records) and its compilation into flat arrays."""

@@ -1,0 +1,246 @@
+"""Compile the model into flat numpy arrays: the only input kernels ever see.
+
+This is the one module that reads model records for computation. Indices follow sorted ids, so
+the same input gives the same arrays. Variable-length data is CSR:
+
+- ports ``p``: ``port_*`` arrays; ``port_resource`` groups ports that share one medium (T1S).
+- streams ``s``: ``stream_*`` arrays; frames of one period in ``frame_ptr[s]:frame_ptr[s+1]``.
+- hops ``h`` of stream ``s`` in ``hop_ptr[s]:hop_ptr[s+1]``: one per egress port the stream
+  crosses (a multicast stream's hops form a tree, ``hop_parent`` = previous hop or ``NO_HOP``),
+  in an order where a parent always precedes its children. Pass-through ports out of a T1S
+  segment are folded into the hop before them.
+- listeners ``l`` of stream ``s`` in ``listener_ptr[s]:listener_ptr[s+1]``, each with the hop that
+  delivers to it.
+
+Timing per hop: a frame may start on hop ``h`` at the end of its parent hop's transmission plus
+``hop_prop_ns[parent]`` (propagation and PHY of the parent's link) plus ``hop_proc_ns[h]`` (processing
+in the node that forwards it; for a 5G bridge, the residence times and the delay quantile of its
+profile in that direction). A listener receives at the end of its hop plus ``hop_prop_ns``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tsnplan.errors import LimitError, Problem
+from tsnplan.model.media.ethernet import Medium, frame_bytes, wire_bytes
+from tsnplan.model.media.fiveg import BUILTIN_PROFILES, DEFAULT_PERCENTILE, DelayProfile, FiveGProfile
+from tsnplan.model.network import Network, NodeKind
+from tsnplan.model.routing import Routes, route_streams
+from tsnplan.model.streams import Stream, StreamSet
+from tsnplan.model.traffic_types import traffic_class
+
+__all__ = ["CompiledProblem", "compile_problem", "NO_HOP", "NO_PROFILE", "TIME", "INDEX",
+           "hyperperiod_ns", "MAX_HYPERPERIOD_NS", "fiveg_hop_profiles"]
+
+TIME = np.int64
+INDEX = np.int32
+NO_HOP = -1
+NO_PROFILE = -1
+MAX_HYPERPERIOD_NS = 10 * 1_000_000_000
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledProblem:
+    network: Network
+    streams: StreamSet
+    routes: Routes
+    percentile: float
+    port_names: tuple[str, ...]
+    port_rate_bps: np.ndarray
+    port_prop_ns: np.ndarray          # propagation + PHY latency
+    port_resource: np.ndarray         # ports with the same value share one medium
+    port_queues: np.ndarray
+    port_gcl_max: np.ndarray
+    port_gcl_granularity_ns: np.ndarray
+    port_src: np.ndarray              # node index
+    port_dst: np.ndarray
+    node_names: tuple[str, ...]
+    stream_ids: tuple[str, ...]
+    stream_period_ns: np.ndarray
+    stream_deadline_ns: np.ndarray
+    stream_jitter_ns: np.ndarray      # -1: no requirement
+    stream_pcp: np.ndarray
+    stream_class: np.ndarray          # traffic class with 8 queues
+    stream_scheduled: np.ndarray
+    frame_ptr: np.ndarray
+    frame_wire_bytes: np.ndarray      # incl. preamble, SFD and IFG
+    frame_mac_bytes: np.ndarray
+    hop_ptr: np.ndarray
+    hop_port: np.ndarray
+    hop_parent: np.ndarray
+    hop_prop_ns: np.ndarray
+    hop_proc_ns: np.ndarray
+    hop_profile: np.ndarray           # index into ``profiles`` for a stochastic forwarding delay
+    listener_ptr: np.ndarray
+    listener_node: np.ndarray
+    listener_hop: np.ndarray
+    profiles: tuple[DelayProfile, ...] = ()
+    unrouted: tuple[str, ...] = ()    # streams left out because a listener is unreachable
+    port_index: dict[str, int] = field(default_factory=dict)
+    stream_index: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n_ports(self) -> int:
+        return len(self.port_names)
+
+    @property
+    def n_streams(self) -> int:
+        return len(self.stream_ids)
+
+    @property
+    def n_hops(self) -> int:
+        return int(self.hop_ptr[-1])
+
+
+def hyperperiod_ns(periods: list[int] | np.ndarray, source: str = "streams") -> int:
+    """Least common multiple of the periods; a ``LimitError`` beyond ``MAX_HYPERPERIOD_NS``."""
+    result = 1
+    for period in {int(p) for p in periods}:
+        result = math.lcm(result, period)
+        if result > MAX_HYPERPERIOD_NS:
+            raise LimitError([Problem(source, "", f"hyperperiod of the stream periods exceeds "
+                                      f"{MAX_HYPERPERIOD_NS // 1_000_000_000} s",
+                                      hint="choose harmonic periods")])
+    return result
+
+
+def _fiveg_profile(network: Network, node_id: str) -> FiveGProfile:
+    node = network.node(node_id)
+    return BUILTIN_PROFILES.get(node.profile or "", None) or network.user_profiles[node.profile]
+
+
+def fiveg_hop_profiles(network: Network, node_id: str, in_port: str, out_port: str) -> list[DelayProfile]:
+    """Delay profiles a frame meets crossing a 5G bridge from ``in_port`` to ``out_port``."""
+    profile = _fiveg_profile(network, node_id)
+    uplink = network.ports[in_port].link.medium is Medium.RADIO_5G
+    downlink = network.ports[out_port].link.medium is Medium.RADIO_5G
+    if uplink and downlink:
+        return [profile.uplink, profile.downlink]
+    return [profile.uplink] if uplink else [profile.downlink]
+
+
+def compile_problem(network: Network, streams: StreamSet, routes: Routes | None = None,
+                    *, percentile: float = DEFAULT_PERCENTILE) -> CompiledProblem:
+    """Flatten ``network`` and the routed ``streams``; streams without a route are left out."""
+    routes = routes or route_streams(network, streams.streams)
+    node_names = tuple(sorted(network.graph.nodes))
+    node_index = {n: i for i, n in enumerate(node_names)}
+    port_names = tuple(network.ports)
+    port_index = {p: i for i, p in enumerate(port_names)}
+    ports = [network.ports[p] for p in port_names]
+    resources = {r: i for i, r in enumerate(sorted({p.resource for p in ports}))}
+
+    def _bridge_attr(port, attr, default):
+        node = network.node(port.src)
+        return getattr(node, attr) if node.kind is not NodeKind.T1S_SEGMENT else default
+
+    port_arrays = dict(
+        port_rate_bps=np.array([p.rate_bps for p in ports], dtype=TIME),
+        port_prop_ns=np.array([p.link.propagation_ns + p.link.phy_ns for p in ports], dtype=TIME),
+        port_resource=np.array([resources[p.resource] for p in ports], dtype=INDEX),
+        port_queues=np.array([_bridge_attr(p, "queues", 8) for p in ports], dtype=INDEX),
+        port_gcl_max=np.array([_bridge_attr(p, "gcl_max_entries", 1 << 30) for p in ports], dtype=INDEX),
+        port_gcl_granularity_ns=np.array([_bridge_attr(p, "gcl_granularity_ns", 1) for p in ports], dtype=TIME),
+        port_src=np.array([node_index[p.src] for p in ports], dtype=INDEX),
+        port_dst=np.array([node_index[p.dst] for p in ports], dtype=INDEX),
+    )
+
+    routed = [s for s in streams.streams if s.id in routes.paths]
+    profiles: list[DelayProfile] = []
+    profile_index: dict[str, int] = {}
+    frame_ptr, frame_wire, frame_mac = [0], [], []
+    hop_ptr, hop_port, hop_parent, hop_prop, hop_proc, hop_profile = [0], [], [], [], [], []
+    listener_ptr, listener_node, listener_hop = [0], [], []
+
+    for stream in routed:
+        for payload in stream.frame_payloads():
+            frame_wire.append(wire_bytes(payload, rtag=stream.rtag))
+            frame_mac.append(frame_bytes(payload, rtag=stream.rtag))
+        frame_ptr.append(len(frame_wire))
+        first_hop = len(hop_port)
+        hop_of_port: dict[str, int] = {}
+        for listener, path in zip(stream.listeners, routes.paths[stream.id]):
+            parent = NO_HOP
+            i = 0
+            while i < len(path) - 1:
+                src, dst = path[i], path[i + 1]
+                name = f"{src}->{dst}"
+                j = i + 1
+                # fold pass-through ports (out of a T1S segment) into this hop
+                extra_prop = 0
+                while network.node(path[j]).kind is NodeKind.T1S_SEGMENT and j < len(path) - 1:
+                    through = network.ports[f"{path[j]}->{path[j + 1]}"]
+                    extra_prop += through.link.propagation_ns + through.link.phy_ns
+                    j += 1
+                if name not in hop_of_port:
+                    h = len(hop_port)
+                    hop_of_port[name] = h
+                    port = network.ports[name]
+                    hop_port.append(port_index[name])
+                    hop_parent.append(parent)
+                    hop_prop.append(port.link.propagation_ns + port.link.phy_ns + extra_prop)
+                    proc, prof = _forwarding(network, path, i, parent, hop_port, port_names,
+                                             percentile, profiles, profile_index)
+                    hop_proc.append(proc)
+                    hop_profile.append(prof)
+                parent = hop_of_port[name]
+                i = j
+            listener_node.append(node_index[listener])
+            listener_hop.append(parent)
+        hop_ptr.append(len(hop_port))
+        listener_ptr.append(len(listener_node))
+        assert len(hop_port) > first_hop
+
+    def arr(values, dtype):
+        return np.ascontiguousarray(np.array(values, dtype=dtype))
+
+    stream_ids = tuple(s.id for s in routed)
+    return CompiledProblem(
+        network=network, streams=streams, routes=routes, percentile=percentile,
+        port_names=port_names, **port_arrays,
+        node_names=node_names, stream_ids=stream_ids,
+        stream_period_ns=arr([s.period_ns for s in routed], TIME),
+        stream_deadline_ns=arr([s.deadline_ns for s in routed], TIME),
+        stream_jitter_ns=arr([-1 if s.jitter_ns is None else s.jitter_ns for s in routed], TIME),
+        stream_pcp=arr([s.pcp for s in routed], np.int8),
+        stream_class=arr([traffic_class(s.pcp, 8) for s in routed], np.int8),
+        stream_scheduled=arr([s.scheduled for s in routed], np.int8),
+        frame_ptr=arr(frame_ptr, TIME), frame_wire_bytes=arr(frame_wire, TIME),
+        frame_mac_bytes=arr(frame_mac, TIME),
+        hop_ptr=arr(hop_ptr, TIME), hop_port=arr(hop_port, INDEX), hop_parent=arr(hop_parent, INDEX),
+        hop_prop_ns=arr(hop_prop, TIME), hop_proc_ns=arr(hop_proc, TIME),
+        hop_profile=arr(hop_profile, INDEX),
+        listener_ptr=arr(listener_ptr, TIME), listener_node=arr(listener_node, INDEX),
+        listener_hop=arr(listener_hop, INDEX),
+        profiles=tuple(profiles),
+        unrouted=tuple(sorted(routes.unreachable)),
+        port_index=port_index, stream_index={s: i for i, s in enumerate(stream_ids)},
+    )
+
+
+def _forwarding(network, path, i, parent, hop_port, port_names, percentile, profiles, profile_index):
+    """Processing delay (and stochastic profile, if any) in the node that sends hop ``path[i]->path[i+1]``."""
+    node = network.node(path[i])
+    if parent == NO_HOP or not node.is_bridge:
+        return 0, NO_PROFILE
+    if node.kind is NodeKind.BRIDGE:
+        return node.processing_ns, NO_PROFILE
+    in_port = port_names[hop_port[parent]]
+    out_port = f"{path[i]}->{path[i + 1]}"
+    parts = fiveg_hop_profiles(network, node.id, in_port, out_port)
+    delay = node.processing_ns + node.ds_tt_residence_ns + node.nw_tt_residence_ns
+    delay += sum(p.quantile_ns(percentile) for p in parts)
+    key = "+".join(p.name for p in parts)
+    if key not in profile_index:
+        profile_index[key] = len(profiles)
+        profiles.append(parts[0] if len(parts) == 1 else _sum_profile(key, parts))
+    return delay, profile_index[key]
+
+
+def _sum_profile(name: str, parts: list[DelayProfile]) -> DelayProfile:
+    """Upper bound of a sum of delays at each percentile (comonotone: quantiles add)."""
+    percentiles = sorted({p for part in parts for p, _ in part.points})
+    return DelayProfile(name, tuple((p, sum(part.quantile_ns(p) for part in parts)) for p in percentiles))

@@ -1,0 +1,21 @@
+"""Parse and check a network and its streams; every problem is listed with file, entry and reason."""
+from __future__ import annotations
+
+from tsnplan.errors import ExitStatus
+from tsnplan.io.plant import load_plant
+from tsnplan.report.validate import render_validate, validate_to_json
+from tsnplan.report.console import print_json
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("network", metavar="NET", help="network YAML file or tsnkit instance directory")
+    parser.add_argument("streams", metavar="STREAMS", nargs="?", help="stream YAML file")
+
+
+def run(args, console) -> ExitStatus:
+    plant = load_plant(args.network, args.streams)
+    if args.json:
+        print_json(validate_to_json(plant))
+    else:
+        render_validate(plant, console)
+    return ExitStatus.OK
