@@ -1,0 +1,224 @@
+"""``schedule.json`` (format ``tsnplan-schedule/1``, docs/formats.md) to and from ``ScheduleResult``.
+
+Windows are written for the first period only when every instance repeats them at ``k * period``;
+otherwise every instance is written with its ``"instance": k``. Reading needs the compiled problem
+of the same network and streams, and checks that the file matches it.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from tsnplan.errors import InputError, LimitError, Problem
+from tsnplan.model.compile import CompiledProblem
+from tsnplan.schedule.result import Explanation, Gcl, ScheduleResult, ScheduleStatus
+
+__all__ = ["schedule_to_json", "schedule_from_json", "write_schedule", "read_schedule", "FORMAT"]
+
+FORMAT = "tsnplan-schedule/1"
+MAX_SCHEDULE_BYTES = 256 * 2**20
+
+
+def _stream_paths(problem: CompiledProblem, stream_id: str) -> list[list[str]]:
+    return [list(p) for p in problem.routes.paths[stream_id]]
+
+
+def _instances_repeat(problem, result, s: int) -> bool:
+    sl = result.stream_windows(s)
+    period = int(problem.stream_period_ns[s])
+    base = {}
+    for hop, frame, inst, start in zip(result.window_hop[sl], result.window_frame[sl],
+                                       result.window_instance[sl], result.window_start_ns[sl]):
+        if inst == 0:
+            base[(hop, frame)] = start
+    for hop, frame, inst, start in zip(result.window_hop[sl], result.window_frame[sl],
+                                       result.window_instance[sl], result.window_start_ns[sl]):
+        if base.get((hop, frame)) is None or base[(hop, frame)] + inst * period != start:
+            return False
+    return True
+
+
+def schedule_to_json(problem: CompiledProblem, result: ScheduleResult) -> dict:
+    """The ``schedule.json`` document; key order fixed so output is byte-identical across runs."""
+    ports = {}
+    if result.gcl is not None:
+        for p, name in enumerate(problem.port_names):
+            entries = result.gcl.entries(p)
+            ports[name] = {
+                "rate_bps": int(problem.port_rate_bps[p]),
+                "propagation_ns": int(problem.port_prop_ns[p]),
+                "gcl": {"base_time_ns": result.gcl.base_time_ns, "cycle_ns": result.gcl.cycle_ns,
+                        "entries": [{"duration_ns": d, "gates": g} for d, g in entries]},
+            }
+    streams = {}
+    unscheduled = set(result.unscheduled)
+    for s, stream_id in enumerate(problem.stream_ids):
+        sl = result.stream_windows(s)
+        if stream_id in unscheduled or sl.start == sl.stop:
+            continue
+        repeat = _instances_repeat(problem, result, s)
+        windows = []
+        order = np.lexsort((result.window_hop[sl], result.window_frame[sl], result.window_start_ns[sl],
+                            result.window_instance[sl]))
+        for i in order:
+            w = sl.start + int(i)
+            inst = int(result.window_instance[w])
+            if repeat and inst != 0:
+                continue
+            entry = {"port": problem.port_names[problem.hop_port[result.window_hop[w]]],
+                     "frame": int(result.window_frame[w]),
+                     "start_ns": int(result.window_start_ns[w]), "end_ns": int(result.window_end_ns[w])}
+            if not repeat:
+                entry["instance"] = inst
+            windows.append(entry)
+        lo, hi = int(problem.listener_ptr[s]), int(problem.listener_ptr[s + 1])
+        streams[stream_id] = {
+            "period_ns": int(problem.stream_period_ns[s]),
+            "deadline_ns": int(problem.stream_deadline_ns[s]),
+            "traffic_class": int(result.stream_class[s]),
+            "paths": _stream_paths(problem, stream_id),
+            "windows": windows,
+            "latency_ns": {problem.node_names[problem.listener_node[l]]: int(result.listener_latency_ns[l])
+                           for l in range(lo, hi)},
+        }
+    return {
+        "format": FORMAT,
+        "network": problem.network.name,
+        "hyperperiod_ns": int(result.hyperperiod_ns),
+        "status": result.status.value,
+        "method": result.method,
+        "unscheduled": sorted(unscheduled),
+        "explain": [{"stream": e.stream, "reason": e.reason, "conflicts": list(e.conflicts),
+                     "suggestion": e.suggestion} for e in result.explanations],
+        "warnings": list(result.warnings),
+        "ports": ports,
+        "streams": streams,
+    }
+
+
+def write_schedule(path: str | Path, problem: CompiledProblem, result: ScheduleResult) -> None:
+    """Write atomically: a crash never leaves half a schedule behind."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(schedule_to_json(problem, result), indent=1) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def read_schedule(path: str | Path, problem: CompiledProblem) -> ScheduleResult:
+    path = Path(path)
+    name = str(path)
+    try:
+        if path.stat().st_size > MAX_SCHEDULE_BYTES:
+            raise LimitError([Problem(name, "", f"file is larger than {MAX_SCHEDULE_BYTES // 2**20} MiB")])
+        doc = json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise InputError([Problem(name, "", f"cannot read the file: {exc.strerror or exc}")]) from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise InputError([Problem(name, "", f"not a JSON schedule: {str(exc).splitlines()[0]}")]) from None
+    return schedule_from_json(doc, problem, name)
+
+
+def _int(value, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 2**62:
+        raise ValueError(f"{what} must be a non-negative integer, got {value!r}")
+    return value
+
+
+def schedule_from_json(doc, problem: CompiledProblem, file: str = "schedule.json") -> ScheduleResult:
+    """Rebuild a ``ScheduleResult`` from a document, checking it against ``problem``."""
+    problems: list[Problem] = []
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise InputError([Problem(file, "", f"not a {FORMAT} document")])
+    try:
+        hyper = _int(doc.get("hyperperiod_ns"), "hyperperiod_ns")
+        status = ScheduleStatus(doc.get("status"))
+    except ValueError as exc:
+        raise InputError([Problem(file, "", str(exc))]) from None
+    streams_doc = doc.get("streams") if isinstance(doc.get("streams"), dict) else {}
+    ptr, hops, frames, insts, starts, ends = [0], [], [], [], [], []
+    classes = np.zeros(problem.n_streams, dtype=np.int8)
+    latency = np.full(int(problem.listener_ptr[-1]), -1, dtype=np.int64)
+    for stream_id in streams_doc:
+        if stream_id not in problem.stream_index:
+            problems.append(Problem(file, f"stream {stream_id!r}", "is not a stream of the plant"))
+    for s, stream_id in enumerate(problem.stream_ids):
+        entry = streams_doc.get(stream_id)
+        if isinstance(entry, dict):
+            try:
+                _read_stream_windows(problem, s, entry, hyper, hops, frames, insts, starts, ends)
+                classes[s] = _int(entry.get("traffic_class", problem.stream_class[s]), "traffic_class")
+                lo = int(problem.listener_ptr[s])
+                names = [problem.node_names[problem.listener_node[l]] for l in range(lo, int(problem.listener_ptr[s + 1]))]
+                for i, listener in enumerate(names):
+                    if listener in entry.get("latency_ns", {}):
+                        latency[lo + i] = _int(entry["latency_ns"][listener], f"latency_ns[{listener}]")
+            except (ValueError, TypeError, KeyError) as exc:
+                problems.append(Problem(file, f"stream {stream_id!r}", str(exc)))
+        else:
+            classes[s] = problem.stream_class[s]
+        ptr.append(len(hops))
+    gcl = _read_gcl(doc.get("ports"), problem, hyper, file, problems)
+    if problems:
+        raise InputError(problems)
+    explanations = tuple(Explanation(str(e.get("stream")), str(e.get("reason", "")),
+                                     tuple(map(str, e.get("conflicts", ()))), str(e.get("suggestion", "")))
+                         for e in doc.get("explain", []) if isinstance(e, dict))
+    return ScheduleResult(
+        status=status, method=str(doc.get("method", "file")), hyperperiod_ns=hyper,
+        window_ptr=np.array(ptr, dtype=np.int64), window_hop=np.array(hops, dtype=np.int32),
+        window_frame=np.array(frames, dtype=np.int32), window_instance=np.array(insts, dtype=np.int32),
+        window_start_ns=np.array(starts, dtype=np.int64), window_end_ns=np.array(ends, dtype=np.int64),
+        stream_class=classes, listener_latency_ns=latency, gcl=gcl, explanations=explanations,
+        warnings=tuple(map(str, doc.get("warnings", []))))
+
+
+def _read_stream_windows(problem, s, entry, hyper, hops, frames, insts, starts, ends) -> None:
+    hop_of_port = {int(problem.hop_port[h]): h for h in range(int(problem.hop_ptr[s]), int(problem.hop_ptr[s + 1]))}
+    period = int(problem.stream_period_ns[s])
+    windows = entry.get("windows", [])
+    if not isinstance(windows, list):
+        raise ValueError("'windows' must be a list")
+    explicit = any(isinstance(w, dict) and "instance" in w for w in windows)
+    if hyper % period:
+        raise ValueError(f"hyperperiod {hyper} ns is not a multiple of the period {period} ns")
+    for w in windows:
+        if not isinstance(w, dict):
+            raise ValueError("a window must be a mapping")
+        port = problem.port_index.get(w.get("port"))
+        if port is None or port not in hop_of_port:
+            raise ValueError(f"window on port {w.get('port')!r}, which is not on the stream's route")
+        start, end = _int(w.get("start_ns"), "start_ns"), _int(w.get("end_ns"), "end_ns")
+        if end < start:
+            raise ValueError(f"window on {w['port']} ends before it starts")
+        frame = _int(w.get("frame", 0), "frame")
+        if explicit:
+            instances = [(_int(w.get("instance", 0), "instance"), start, end)]
+        else:
+            instances = [(k, start + k * period, end + k * period) for k in range(hyper // period)]
+        for k, a, b in instances:
+            hops.append(hop_of_port[port]); frames.append(frame); insts.append(k); starts.append(a); ends.append(b)
+
+
+def _read_gcl(ports_doc, problem, hyper, file, problems) -> Gcl | None:
+    if not isinstance(ports_doc, dict) or not ports_doc:
+        return None
+    ptr, durations, gates = [0], [], []
+    cycle = hyper
+    for name in problem.port_names:
+        entry = ports_doc.get(name)
+        try:
+            gcl = entry["gcl"] if isinstance(entry, dict) else None
+            if gcl is None:
+                durations.append(hyper); gates.append(0xFF)
+            else:
+                cycle = _int(gcl.get("cycle_ns", hyper), "cycle_ns")
+                for e in gcl.get("entries", []):
+                    durations.append(_int(e["duration_ns"], "duration_ns"))
+                    gates.append(_int(e["gates"], "gates") & 0xFF)
+        except (ValueError, TypeError, KeyError) as exc:
+            problems.append(Problem(file, f"port {name!r}", f"bad gate control list: {exc}"))
+        ptr.append(len(durations))
+    return Gcl(cycle, 0, np.array(ptr, dtype=np.int64), np.array(durations, dtype=np.int64),
+               np.array(gates, dtype=np.int32))
