@@ -9,15 +9,13 @@ from tsnplan.io.checks import check_plant
 from tsnplan.io.network_file import network_from_doc
 from tsnplan.io.streams_file import streams_from_doc
 from tsnplan.io.yaml_input import read_yaml
-from tsnplan.model.compile import CompiledProblem, compile_problem
+from tsnplan.model.compile import TIMING_IEEE, TIMING_TSNKIT, CompiledProblem, compile_problem
 from tsnplan.model.media.fiveg import DEFAULT_PERCENTILE
 from tsnplan.model.network import Network
 from tsnplan.model.streams import StreamSet
 
 __all__ = ["Plant", "load_plant", "TIMING_TSNKIT", "TIMING_IEEE"]
 
-TIMING_IEEE = "ieee"
-TIMING_TSNKIT = "tsnkit"
 
 
 @dataclass(frozen=True)
@@ -29,7 +27,7 @@ class Plant:
     timing: str = TIMING_IEEE
 
     def compile(self, percentile: float = DEFAULT_PERCENTILE) -> CompiledProblem:
-        return compile_problem(self.network, self.streams, percentile=percentile)
+        return compile_problem(self.network, self.streams, percentile=percentile, timing=self.timing)
 
 
 def load_plant(net_path: str | Path, streams_path: str | Path | None = None, *, check: bool = True) -> Plant:

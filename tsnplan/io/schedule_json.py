@@ -67,9 +67,12 @@ def schedule_to_json(problem: CompiledProblem, result: ScheduleResult) -> dict:
             inst = int(result.window_instance[w])
             if repeat and inst != 0:
                 continue
-            entry = {"port": problem.port_names[problem.hop_port[result.window_hop[w]]],
+            hop = int(result.window_hop[w])
+            entry = {"port": problem.port_names[problem.hop_port[hop]],
                      "frame": int(result.window_frame[w]),
                      "start_ns": int(result.window_start_ns[w]), "end_ns": int(result.window_end_ns[w])}
+            if problem.hop_replica[hop]:
+                entry["replica"] = int(problem.hop_replica[hop])
             if not repeat:
                 entry["instance"] = inst
             windows.append(entry)
@@ -79,6 +82,8 @@ def schedule_to_json(problem: CompiledProblem, result: ScheduleResult) -> dict:
             "deadline_ns": int(problem.stream_deadline_ns[s]),
             "traffic_class": int(result.stream_class[s]),
             "paths": _stream_paths(problem, stream_id),
+            **({"replica_paths": [list(p) for p in problem.routes.replicas[stream_id] if p]}
+               if stream_id in problem.routes.replicas else {}),
             "windows": windows,
             "latency_ns": {problem.node_names[problem.listener_node[l]]: int(result.listener_latency_ns[l])
                            for l in range(lo, hi)},
@@ -175,7 +180,9 @@ def schedule_from_json(doc, problem: CompiledProblem, file: str = "schedule.json
 
 
 def _read_stream_windows(problem, s, entry, hyper, hops, frames, insts, starts, ends) -> None:
-    hop_of_port = {int(problem.hop_port[h]): h for h in range(int(problem.hop_ptr[s]), int(problem.hop_ptr[s + 1]))}
+    hop_of_port: dict[tuple[int, int], int] = {}
+    for h in range(int(problem.hop_ptr[s]), int(problem.hop_ptr[s + 1])):
+        hop_of_port.setdefault((int(problem.hop_port[h]), int(problem.hop_replica[h])), h)
     period = int(problem.stream_period_ns[s])
     windows = entry.get("windows", [])
     if not isinstance(windows, list):
@@ -187,7 +194,8 @@ def _read_stream_windows(problem, s, entry, hyper, hops, frames, insts, starts, 
         if not isinstance(w, dict):
             raise ValueError("a window must be a mapping")
         port = problem.port_index.get(w.get("port"))
-        if port is None or port not in hop_of_port:
+        key = (port, _int(w.get("replica", 0), "replica"))
+        if key not in hop_of_port:
             raise ValueError(f"window on port {w.get('port')!r}, which is not on the stream's route")
         start, end = _int(w.get("start_ns"), "start_ns"), _int(w.get("end_ns"), "end_ns")
         if end < start:
@@ -198,7 +206,7 @@ def _read_stream_windows(problem, s, entry, hyper, hops, frames, insts, starts, 
         else:
             instances = [(k, start + k * period, end + k * period) for k in range(hyper // period)]
         for k, a, b in instances:
-            hops.append(hop_of_port[port]); frames.append(frame); insts.append(k); starts.append(a); ends.append(b)
+            hops.append(hop_of_port[key]); frames.append(frame); insts.append(k); starts.append(a); ends.append(b)
 
 
 def _read_gcl(ports_doc, problem, hyper, file, problems) -> Gcl | None:

@@ -5,12 +5,14 @@ the same input gives the same arrays. Variable-length data is CSR:
 
 - ports ``p``: ``port_*`` arrays; ``port_resource`` groups ports that share one medium (T1S).
 - streams ``s``: ``stream_*`` arrays; frames of one period in ``frame_ptr[s]:frame_ptr[s+1]``.
-- hops ``h`` of stream ``s`` in ``hop_ptr[s]:hop_ptr[s+1]``: one per egress port the stream
-  crosses (a multicast stream's hops form a tree, ``hop_parent`` = previous hop or ``NO_HOP``),
-  in an order where a parent always precedes its children. Pass-through ports out of a T1S
-  segment are folded into the hop before them.
+- hops ``h`` of stream ``s`` in ``hop_ptr[s]:hop_ptr[s+1]``: one per transmission of a frame of
+  the stream on an egress port. They form a tree (``hop_parent`` = previous hop or ``NO_HOP``), in
+  an order where a parent always precedes its children: a multicast stream branches towards its
+  listeners; a redundant stream (FRER replica or protection backup) branches into its second,
+  node-disjoint route (``hop_replica`` = 1), which may cross the listener's last link again as a
+  separate hop. Pass-through ports out of a T1S segment are folded into the hop before them.
 - listeners ``l`` of stream ``s`` in ``listener_ptr[s]:listener_ptr[s+1]``, each with the hop that
-  delivers to it.
+  delivers to it on the first route (``listener_hop``) and on the second (``listener_hop_alt``).
 
 Timing per hop: a frame may start on hop ``h`` at the end of its parent hop's transmission plus
 ``hop_prop_ns[parent]`` (propagation and PHY of the parent's link) plus ``hop_proc_ns[h]`` (processing
@@ -29,17 +31,22 @@ from tsnplan.model.media.ethernet import Medium, frame_bytes, wire_bytes
 from tsnplan.model.media.fiveg import BUILTIN_PROFILES, DEFAULT_PERCENTILE, DelayProfile, FiveGProfile
 from tsnplan.model.network import Network, NodeKind
 from tsnplan.model.routing import Routes, route_streams
-from tsnplan.model.streams import Stream, StreamSet
+from tsnplan.model.streams import Redundancy, StreamSet
 from tsnplan.model.traffic_types import traffic_class
 
 __all__ = ["CompiledProblem", "compile_problem", "NO_HOP", "NO_PROFILE", "TIME", "INDEX",
-           "hyperperiod_ns", "MAX_HYPERPERIOD_NS", "fiveg_hop_profiles"]
+           "hyperperiod_ns", "MAX_HYPERPERIOD_NS", "fiveg_hop_profiles", "TIMING_IEEE", "TIMING_TSNKIT",
+           "REDUNDANCY_NONE", "REDUNDANCY_FRER", "REDUNDANCY_PROTECT", "REDUNDANCY_REROUTE"]
 
 TIME = np.int64
 INDEX = np.int32
 NO_HOP = -1
 NO_PROFILE = -1
 MAX_HYPERPERIOD_NS = 10 * 1_000_000_000
+REDUNDANCY_NONE, REDUNDANCY_FRER, REDUNDANCY_PROTECT, REDUNDANCY_REROUTE = 0, 1, 2, 3
+_REDUNDANCY_CODE = {Redundancy.NONE: 0, Redundancy.FRER: 1, Redundancy.PROTECT: 2, Redundancy.REROUTE: 3}
+TIMING_IEEE = "ieee"
+TIMING_TSNKIT = "tsnkit"
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,10 +81,15 @@ class CompiledProblem:
     hop_prop_ns: np.ndarray
     hop_proc_ns: np.ndarray
     hop_profile: np.ndarray           # index into ``profiles`` for a stochastic forwarding delay
+    hop_replica: np.ndarray           # 0: first (or only) route, 1: second route (FRER replica / backup)
     listener_ptr: np.ndarray
     listener_node: np.ndarray
-    listener_hop: np.ndarray
+    listener_hop: np.ndarray          # hop delivering to the listener on the first route
+    listener_hop_alt: np.ndarray      # ... on the second route, NO_HOP if none
+    stream_redundancy: np.ndarray     # REDUNDANCY_NONE / _FRER / _PROTECT / _REROUTE
     profiles: tuple[DelayProfile, ...] = ()
+    timing: str = "ieee"              # "ieee" or "tsnkit" (docs/formats.md, tsnkit instances)
+    time_quantum_ns: int = 1          # windows start and end on multiples of this (tsnkit: 100)
     unrouted: tuple[str, ...] = ()    # streams left out because a listener is unreachable
     port_index: dict[str, int] = field(default_factory=dict)
     stream_index: dict[str, int] = field(default_factory=dict)
@@ -123,8 +135,12 @@ def fiveg_hop_profiles(network: Network, node_id: str, in_port: str, out_port: s
 
 
 def compile_problem(network: Network, streams: StreamSet, routes: Routes | None = None,
-                    *, percentile: float = DEFAULT_PERCENTILE) -> CompiledProblem:
-    """Flatten ``network`` and the routed ``streams``; streams without a route are left out."""
+                    *, percentile: float = DEFAULT_PERCENTILE, timing: str = "ieee") -> CompiledProblem:
+    """Flatten ``network`` and the routed ``streams``; streams without a route are left out.
+
+    ``timing="tsnkit"`` applies tsnkit's conventions (docs/formats.md): a frame of ``size`` bytes
+    occupies ``ceil(size / 100) * 100`` bytes with no overhead, and windows use 100 ns slots.
+    """
     routes = routes or route_streams(network, streams.streams)
     node_names = tuple(sorted(network.graph.nodes))
     node_index = {n: i for i, n in enumerate(node_names)}
@@ -149,50 +165,27 @@ def compile_problem(network: Network, streams: StreamSet, routes: Routes | None 
     )
 
     routed = [s for s in streams.streams if s.id in routes.paths]
-    profiles: list[DelayProfile] = []
-    profile_index: dict[str, int] = {}
     frame_ptr, frame_wire, frame_mac = [0], [], []
-    hop_ptr, hop_port, hop_parent, hop_prop, hop_proc, hop_profile = [0], [], [], [], [], []
-    listener_ptr, listener_node, listener_hop = [0], [], []
-
+    hops = _HopBuilder(network, port_index, percentile)
+    hop_ptr, listener_ptr, listener_node, listener_hop, listener_hop_alt = [0], [0], [], [], []
     for stream in routed:
         for payload in stream.frame_payloads():
-            frame_wire.append(wire_bytes(payload, rtag=stream.rtag))
-            frame_mac.append(frame_bytes(payload, rtag=stream.rtag))
+            if timing == TIMING_TSNKIT:
+                frame_wire.append(-(-payload // 100) * 100)
+                frame_mac.append(frame_wire[-1])
+            else:
+                frame_wire.append(wire_bytes(payload, rtag=stream.rtag))
+                frame_mac.append(frame_bytes(payload, rtag=stream.rtag))
         frame_ptr.append(len(frame_wire))
-        first_hop = len(hop_port)
-        hop_of_port: dict[str, int] = {}
-        for listener, path in zip(stream.listeners, routes.paths[stream.id]):
-            parent = NO_HOP
-            i = 0
-            while i < len(path) - 1:
-                src, dst = path[i], path[i + 1]
-                name = f"{src}->{dst}"
-                j = i + 1
-                # fold pass-through ports (out of a T1S segment) into this hop
-                extra_prop = 0
-                while network.node(path[j]).kind is NodeKind.T1S_SEGMENT and j < len(path) - 1:
-                    through = network.ports[f"{path[j]}->{path[j + 1]}"]
-                    extra_prop += through.link.propagation_ns + through.link.phy_ns
-                    j += 1
-                if name not in hop_of_port:
-                    h = len(hop_port)
-                    hop_of_port[name] = h
-                    port = network.ports[name]
-                    hop_port.append(port_index[name])
-                    hop_parent.append(parent)
-                    hop_prop.append(port.link.propagation_ns + port.link.phy_ns + extra_prop)
-                    proc, prof = _forwarding(network, path, i, parent, hop_port, port_names,
-                                             percentile, profiles, profile_index)
-                    hop_proc.append(proc)
-                    hop_profile.append(prof)
-                parent = hop_of_port[name]
-                i = j
+        trie: dict[tuple[str, ...], int] = {}
+        second_paths = routes.replicas.get(stream.id, ())
+        for k, (listener, path) in enumerate(zip(stream.listeners, routes.paths[stream.id])):
             listener_node.append(node_index[listener])
-            listener_hop.append(parent)
-        hop_ptr.append(len(hop_port))
+            listener_hop.append(hops.add_path(path, 0, trie))
+            second = second_paths[k] if k < len(second_paths) else None
+            listener_hop_alt.append(NO_HOP if second is None else hops.add_path(second, 1, trie))
+        hop_ptr.append(len(hops.port))
         listener_ptr.append(len(listener_node))
-        assert len(hop_port) > first_hop
 
     def arr(values, dtype):
         return np.ascontiguousarray(np.array(values, dtype=dtype))
@@ -210,34 +203,74 @@ def compile_problem(network: Network, streams: StreamSet, routes: Routes | None 
         stream_scheduled=arr([s.scheduled for s in routed], np.int8),
         frame_ptr=arr(frame_ptr, TIME), frame_wire_bytes=arr(frame_wire, TIME),
         frame_mac_bytes=arr(frame_mac, TIME),
-        hop_ptr=arr(hop_ptr, TIME), hop_port=arr(hop_port, INDEX), hop_parent=arr(hop_parent, INDEX),
-        hop_prop_ns=arr(hop_prop, TIME), hop_proc_ns=arr(hop_proc, TIME),
-        hop_profile=arr(hop_profile, INDEX),
+        hop_ptr=arr(hop_ptr, TIME), hop_port=arr(hops.port, INDEX), hop_parent=arr(hops.parent, INDEX),
+        hop_prop_ns=arr(hops.prop, TIME), hop_proc_ns=arr(hops.proc, TIME),
+        hop_profile=arr(hops.profile, INDEX), hop_replica=arr(hops.replica, np.int8),
         listener_ptr=arr(listener_ptr, TIME), listener_node=arr(listener_node, INDEX),
-        listener_hop=arr(listener_hop, INDEX),
-        profiles=tuple(profiles),
+        listener_hop=arr(listener_hop, INDEX), listener_hop_alt=arr(listener_hop_alt, INDEX),
+        stream_redundancy=arr([_REDUNDANCY_CODE[s.redundancy] for s in routed], np.int8),
+        profiles=tuple(hops.profiles), timing=timing,
+        time_quantum_ns=100 if timing == TIMING_TSNKIT else 1,
         unrouted=tuple(sorted(routes.unreachable)),
         port_index=port_index, stream_index={s: i for i, s in enumerate(stream_ids)},
     )
 
 
-def _forwarding(network, path, i, parent, hop_port, port_names, percentile, profiles, profile_index):
-    """Processing delay (and stochastic profile, if any) in the node that sends hop ``path[i]->path[i+1]``."""
-    node = network.node(path[i])
-    if parent == NO_HOP or not node.is_bridge:
-        return 0, NO_PROFILE
-    if node.kind is NodeKind.BRIDGE:
-        return node.processing_ns, NO_PROFILE
-    in_port = port_names[hop_port[parent]]
-    out_port = f"{path[i]}->{path[i + 1]}"
-    parts = fiveg_hop_profiles(network, node.id, in_port, out_port)
-    delay = node.processing_ns + node.ds_tt_residence_ns + node.nw_tt_residence_ns
-    delay += sum(p.quantile_ns(percentile) for p in parts)
-    key = "+".join(p.name for p in parts)
-    if key not in profile_index:
-        profile_index[key] = len(profiles)
-        profiles.append(parts[0] if len(parts) == 1 else _sum_profile(key, parts))
-    return delay, profile_index[key]
+class _HopBuilder:
+    """Collects the hop arrays; hops of one stream form a trie keyed by the node prefix they end on,
+    so paths (and the two routes of a redundant stream) share hops exactly as long as they share
+    their beginning."""
+
+    def __init__(self, network: Network, port_index: dict[str, int], percentile: float):
+        self.network, self.port_index, self.percentile = network, port_index, percentile
+        self.port, self.parent, self.prop, self.proc, self.profile, self.replica = [], [], [], [], [], []
+        self.profiles: list[DelayProfile] = []
+        self._profile_index: dict[str, int] = {}
+
+    def add_path(self, path: tuple[str, ...], replica: int, trie: dict) -> int:
+        """Add the hops of one node path; returns the hop that reaches its last node."""
+        network = self.network
+        parent = NO_HOP
+        i = 0
+        while i < len(path) - 1:
+            j = i + 1
+            extra_prop = 0       # pass-through ports out of a T1S segment fold into this hop
+            while network.node(path[j]).kind is NodeKind.T1S_SEGMENT and j < len(path) - 1:
+                through = network.ports[f"{path[j]}->{path[j + 1]}"]
+                extra_prop += through.link.propagation_ns + through.link.phy_ns
+                j += 1
+            key = path[:j + 1]
+            if key not in trie:
+                name = f"{path[i]}->{path[i + 1]}"
+                link = network.ports[name].link
+                trie[key] = len(self.port)
+                proc, profile = self._forwarding(path, i, parent)
+                self.port.append(self.port_index[name])
+                self.parent.append(parent)
+                self.prop.append(link.propagation_ns + link.phy_ns + extra_prop)
+                self.proc.append(proc)
+                self.profile.append(profile)
+                self.replica.append(replica)
+            parent = trie[key]
+            i = j
+        return parent
+
+    def _forwarding(self, path, i, parent) -> tuple[int, int]:
+        """Processing delay (and stochastic profile, if any) in the node sending ``path[i] -> path[i+1]``."""
+        node = self.network.node(path[i])
+        if parent == NO_HOP or not node.is_bridge:
+            return 0, NO_PROFILE
+        if node.kind is NodeKind.BRIDGE:
+            return node.processing_ns, NO_PROFILE
+        in_port = f"{path[i - 1]}->{path[i]}"
+        parts = fiveg_hop_profiles(self.network, node.id, in_port, f"{path[i]}->{path[i + 1]}")
+        delay = node.processing_ns + node.ds_tt_residence_ns + node.nw_tt_residence_ns
+        delay += sum(p.quantile_ns(self.percentile) for p in parts)
+        key = "+".join(p.name for p in parts)
+        if key not in self._profile_index:
+            self._profile_index[key] = len(self.profiles)
+            self.profiles.append(parts[0] if len(parts) == 1 else _sum_profile(key, parts))
+        return delay, self._profile_index[key]
 
 
 def _sum_profile(name: str, parts: list[DelayProfile]) -> DelayProfile:

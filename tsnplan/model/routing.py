@@ -4,15 +4,17 @@ Routes are breadth-first (fewest hops); among equally short routes the one throu
 lexicographically smaller neighbours wins, so the same network always gives the same routes.
 End stations never forward: only the talker may be the start of a route through them.
 One breadth-first search per talker serves all its streams and listeners, so the paths of a
-multicast stream form a tree.
+multicast stream form a tree. Streams that ask for ``frer`` or ``protect`` redundancy get two
+node-disjoint routes per listener (``model.disjoint``); the second is their replica or backup.
 """
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from tsnplan.model.disjoint import disjoint_pair
 from tsnplan.model.network import Network, NodeKind
-from tsnplan.model.streams import Stream
+from tsnplan.model.streams import Redundancy, Stream
 
 __all__ = ["Routes", "route_streams", "bfs_parents", "path_to"]
 
@@ -23,6 +25,8 @@ class Routes:
 
     paths: dict[str, tuple[tuple[str, ...], ...]]
     unreachable: dict[str, tuple[str, ...]]      # stream id -> listeners with no route
+    replicas: dict[str, tuple[tuple[str, ...] | None, ...]] = field(default_factory=dict)
+    redundancy_issues: dict[str, str] = field(default_factory=dict)  # stream id -> why no disjoint pair
 
 
 def _sorted_adjacency(network: Network) -> dict[str, list[str]]:
@@ -61,6 +65,9 @@ def route_streams(network: Network, streams: list[Stream] | tuple[Stream, ...]) 
     trees: dict[str, dict[str, str | None]] = {}
     paths: dict[str, tuple[tuple[str, ...], ...]] = {}
     unreachable: dict[str, tuple[str, ...]] = {}
+    replicas: dict[str, tuple[tuple[str, ...] | None, ...]] = {}
+    issues: dict[str, str] = {}
+    pair_cache: dict = {}
     for stream in streams:
         if stream.talker not in network.graph:
             unreachable[stream.id] = stream.listeners
@@ -74,6 +81,28 @@ def route_streams(network: Network, streams: list[Stream] | tuple[Stream, ...]) 
             (found.append(path) if path else missing.append(listener))
         if missing:
             unreachable[stream.id] = tuple(missing)
+            continue
+        paths[stream.id] = tuple(found)
+        if stream.redundancy in (Redundancy.FRER, Redundancy.PROTECT):
+            _add_replicas(network, stream, paths, replicas, issues, pair_cache)
+    return Routes(paths, unreachable, replicas, issues)
+
+
+def _add_replicas(network, stream, paths, replicas, issues, cache) -> None:
+    primary, second, missing = [], [], []
+    for listener, path in zip(stream.listeners, paths[stream.id]):
+        key = (stream.talker, listener)
+        if key not in cache:
+            cache[key] = disjoint_pair(network, stream.talker, listener)
+        pair = cache[key]
+        if pair.second is None:
+            primary.append(path)
+            second.append(None)
+            missing.append(f"{listener} (single point of failure: {pair.single_point})")
         else:
-            paths[stream.id] = tuple(found)
-    return Routes(paths, unreachable)
+            primary.append(pair.first)
+            second.append(pair.second)
+    paths[stream.id] = tuple(primary)
+    replicas[stream.id] = tuple(second)
+    if missing:
+        issues[stream.id] = "no disjoint second route to " + ", ".join(missing)
