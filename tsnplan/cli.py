@@ -21,6 +21,10 @@ VERBS: dict[str, str] = {
     "demo": "the whole pipeline on the embedded default plant",
     "validate": "parse and check a network and its streams; list every problem",
     "show": "summarise nodes, links, media, streams and per-link load",
+    "budget": "per-stream, per-hop latency and jitter budget across all media",
+    "schedule": "synthesise 802.1Qbv gate schedules; write schedule.json",
+    "export": "turn schedule.json into taprio commands, 802.1Qcw YANG JSON or tsnkit CSVs",
+    "heal": "single-failure (N-1) analysis: survival, recovery time and deadline misses per scenario",
 }
 
 
@@ -51,6 +55,7 @@ def main(argv: list[str] | None = None, env: dict | None = None) -> int:
     errors = make_error_console(env)
     argv = sys.argv[1:] if argv is None else argv
     show_traceback = "--traceback" in argv
+    args = None
     try:
         args = build_parser().parse_args(argv)
         if args.verb is None:
@@ -62,6 +67,10 @@ def main(argv: list[str] | None = None, env: dict | None = None) -> int:
             raise
         for problem in exc.problems:
             errors.print(str(problem), markup=False)
+        if getattr(args, "json", False):  # the problems on stdout too, for scripts
+            from tsnplan.report.console import print_json
+            from tsnplan.report.validate import problems_to_json
+            print_json(problems_to_json(exc.problems, args.verb))
         return ExitStatus.BAD_INPUT
     except TsnplanError as exc:
         if show_traceback:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from functools import lru_cache
 
 __all__ = [
     "parse_time_ns", "parse_rate_bps", "parse_size_bytes", "parse_length_m", "parse_percent",
@@ -24,9 +25,21 @@ _RATE = {"": 1, "bps": 1, "b/s": 1, "k": 1000, "kbps": 1000, "kb/s": 1000, "m": 
          "mbps": 10**6, "mb/s": 10**6, "g": 10**9, "gbps": 10**9, "gb/s": 10**9}
 _SIZE = {"": 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 10**6, "mib": 2**20}
 _LENGTH = {"": 1, "m": 1, "km": 1000, "cm": Fraction(1, 100)}
+_TABLES = {id(t): t for t in (_TIME, _RATE, _SIZE, _LENGTH)}
 
 
 def _parse(value: object, table: dict, what: str, examples: str, case_insensitive: bool) -> int:
+    if isinstance(value, str):      # files repeat their quantities ("1ms", "64B") thousands of times
+        return _parse_text(value, id(table), what, examples, case_insensitive)
+    return _parse_value(value, table, what, examples, case_insensitive)
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(value: str, table_id: int, what: str, examples: str, case_insensitive: bool) -> int:
+    return _parse_value(value, _TABLES[table_id], what, examples, case_insensitive)
+
+
+def _parse_value(value: object, table: dict, what: str, examples: str, case_insensitive: bool) -> int:
     if isinstance(value, bool):
         raise ValueError(f"expected a {what} like {examples}, got {value!r}")
     if isinstance(value, int):

@@ -24,6 +24,11 @@ class FieldReader:
     def problem(self, message: str, hint: str | None = None) -> None:
         self.problems.append(Problem(self.file, self.entry, message, self.line, hint))
 
+    def repeated_keys(self, mapping) -> None:
+        """YAML keeps the last of two equal keys silently; say so instead."""
+        for key, line in getattr(mapping, "duplicates", ()):
+            self.problems.append(Problem(self.file, self.entry, f"field {key!r} appears twice", line))
+
     def unknown_keys(self, allowed: set[str]) -> None:
         for key in self.mapping:
             if key not in allowed:

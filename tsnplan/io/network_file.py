@@ -60,8 +60,9 @@ def network_from_doc(doc, file: str, base_dir: Path = Path(".")) -> tuple[Networ
     name = top.text("network", default=Path(file).stem)
     defaults = _read_defaults(doc.get("defaults"), file, problems)
     user_profiles = _read_profiles(doc.get("profiles"), file, base_dir, problems)
-    nodes = _read_nodes(doc.get("nodes"), file, defaults, user_profiles, problems)
-    links = _read_links(doc.get("links"), file, nodes, defaults.get("link", {}), problems)
+    declared: set[str] = set()
+    nodes = _read_nodes(doc.get("nodes"), file, defaults, user_profiles, problems, declared)
+    links = _read_links(doc.get("links"), file, nodes, defaults.get("link", {}), problems, declared)
     _check_segments(nodes, links, file, problems)
     if problems:
         return None, problems
@@ -162,13 +163,15 @@ def _node_entries(section, file, problems):
         problems.append(Problem(file, "nodes", "missing or not a mapping of node ids"))
 
 
-def _read_nodes(section, file, defaults, user_profiles, problems) -> dict[str, Node]:
+def _read_nodes(section, file, defaults, user_profiles, problems, declared: set[str]) -> dict[str, Node]:
+    """Valid nodes by id; ``declared`` also collects the ids of nodes that had problems."""
     nodes: dict[str, Node] = {}
     for node_id, spec, line in _node_entries(section, file, problems):
         if isinstance(node_id, bool) or not isinstance(node_id, (str, int)):
             problems.append(Problem(file, f"node {node_id!r}", "node ids must be names", line))
             continue
         node_id = str(node_id)
+        declared.add(node_id)
         if not isinstance(spec, dict):
             problems.append(Problem(file, f"node {node_id!r}", "expected a mapping like {kind: bridge}", line))
             continue
@@ -180,7 +183,7 @@ def _read_nodes(section, file, defaults, user_profiles, problems) -> dict[str, N
 
 def _read_node(node_id, spec, line, file, defaults, user_profiles, problems) -> Node | None:
     reader = FieldReader(file, f"node {node_id!r}", spec, problems, line)
-    before = len(problems)
+    reader.repeated_keys(spec)
     reader.unknown_keys(_NODE_KEYS)
     kind = reader.choice("kind", NodeKind, required=True)
     if kind is None:
@@ -207,7 +210,7 @@ def _read_node(node_id, spec, line, file, defaults, user_profiles, problems) -> 
         hold_and_forward=values.flag("hold_and_forward"),
         plca=plca, line=line,
     )
-    return node if len(problems) == before else None
+    return node  # even with bad fields: its kind still lets the links to it be checked
 
 
 def _features(value) -> frozenset[Feature]:
@@ -250,7 +253,10 @@ def _infer_medium(a: Node, b: Node) -> Medium:
     return Medium.COPPER
 
 
-def _read_links(section, file, nodes: dict[str, Node], link_defaults: dict, problems) -> list[Link]:
+def _read_links(section, file, nodes: dict[str, Node], link_defaults: dict, problems,
+                declared: set[str] = frozenset()) -> list[Link]:
+    """Links between known nodes; a link to a node declared with an unknown kind is dropped
+    without a second problem (the node's own problem says what is wrong)."""
     if not isinstance(section, list):
         problems.append(Problem(file, "links", "missing or not a list of links"))
         return []
@@ -265,17 +271,18 @@ def _read_links(section, file, nodes: dict[str, Node], link_defaults: dict, prob
         label = f"link {ends[0]}--{ends[1]}" if isinstance(ends, list) and len(ends) == 2 else f"links[{index}]"
         reader = FieldReader(file, label, {**link_defaults, **spec}, problems, line)
         before = len(problems)
+        reader.repeated_keys(spec)
         reader.unknown_keys(_LINK_KEYS)
         if not (isinstance(ends, list) and len(ends) == 2 and all(isinstance(e, (str, int)) and not isinstance(e, bool) for e in ends)):
             reader.problem("'ends' must list exactly two node ids")
             continue
         a, b = str(ends[0]), str(ends[1])
         for end in (a, b):
-            if end not in nodes:
+            if end not in nodes and end not in declared:
                 reader.problem(f"unknown node {end!r}", suggest(end, nodes))
         if a == b:
             reader.problem("a link cannot connect a node to itself")
-        if len(problems) > before:
+        if len(problems) > before or a not in nodes or b not in nodes:
             continue
         key = frozenset((a, b))
         if key in seen:

@@ -39,7 +39,7 @@ def load_plant(net_path: str | Path, streams_path: str | Path | None = None, *, 
     net_path = Path(net_path)
     if net_path.is_dir():
         from tsnplan.io.tsnkit_csv import load_tsnkit_instance
-        return load_tsnkit_instance(net_path)
+        return load_tsnkit_instance(net_path, check=check)
     net_doc = read_yaml(net_path)
     network, problems = network_from_doc(net_doc, str(net_path), base_dir=net_path.parent)
     if streams_path is not None:

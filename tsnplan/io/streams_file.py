@@ -37,6 +37,7 @@ def streams_from_doc(doc, file: str, network: Network | None) -> tuple[StreamSet
         problems.append(Problem(file, "streams", "expected a list of streams under 'streams:'"))
         return StreamSet((), file), problems
     streams: dict[str, Stream] = {}
+    first_line: dict[str, int | None] = {}
     for index, spec in enumerate(section):
         line = getattr(spec, "line", None)
         if not isinstance(spec, dict):
@@ -47,10 +48,11 @@ def streams_from_doc(doc, file: str, network: Network | None) -> tuple[StreamSet
             problems.append(Problem(file, f"streams[{index}]", "missing or invalid field 'id'", line))
             continue
         stream_id = str(raw_id)
-        if stream_id in streams:
+        if stream_id in first_line:    # also when the first one had problems of its own
             problems.append(Problem(file, f"stream {stream_id!r}", "duplicate stream id "
-                                    f"(first at line {streams[stream_id].line})", line))
+                                    f"(first at line {first_line[stream_id]})", line))
             continue
+        first_line[stream_id] = line
         stream = _read_stream(stream_id, spec, line, file, network, problems)
         if stream is not None:
             streams[stream_id] = stream
@@ -75,6 +77,7 @@ def _node_ref(reader: FieldReader, role: str, value, network: Network | None) ->
 def _read_stream(stream_id, spec, line, file, network, problems) -> Stream | None:
     reader = FieldReader(file, f"stream {stream_id!r}", spec, problems, line)
     before = len(problems)
+    reader.repeated_keys(spec)
     reader.unknown_keys(_STREAM_KEYS)
     talker = _node_ref(reader, "talker", spec.get("talker"), network) if "talker" in spec else reader.problem("missing field 'talker'")
     raw_listeners = spec.get("listeners", spec.get("listener"))

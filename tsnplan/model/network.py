@@ -107,8 +107,10 @@ class Network:
         self.source = source
         self.user_profiles = dict(user_profiles or {})
         self.graph = nx.Graph()
+        self._records: dict[str, Node] = {}     # node() is called per hop in compile: skip networkx views
         for node in sorted(nodes, key=lambda n: n.id):
             self.graph.add_node(node.id, record=node)
+            self._records[node.id] = node
         for link in sorted(links, key=lambda l: (min(l.a, l.b), max(l.a, l.b))):
             self.graph.add_edge(link.a, link.b, record=link)
         self.ports: dict[str, Port] = {}
@@ -123,7 +125,7 @@ class Network:
         self.ports = dict(sorted(self.ports.items()))
 
     def node(self, node_id: str) -> Node:
-        return self.graph.nodes[node_id]["record"]
+        return self._records[node_id]
 
     @property
     def nodes(self) -> list[Node]:

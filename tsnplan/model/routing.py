@@ -33,20 +33,24 @@ def _sorted_adjacency(network: Network) -> dict[str, list[str]]:
     return {n: sorted(network.graph.neighbors(n)) for n in network.graph.nodes}
 
 
-def bfs_parents(network: Network, source: str, adjacency: dict[str, list[str]] | None = None) -> dict[str, str | None]:
+def _end_stations(network: Network) -> frozenset[str]:
+    return frozenset(n.id for n in network.nodes if n.kind is NodeKind.END_STATION)
+
+
+def bfs_parents(network: Network, source: str, adjacency: dict[str, list[str]] | None = None,
+                stations: frozenset[str] | None = None) -> dict[str, str | None]:
     """Breadth-first parent of every node reachable from ``source`` without crossing end stations."""
     adjacency = adjacency or _sorted_adjacency(network)
+    stations = _end_stations(network) if stations is None else stations
     parents: dict[str, str | None] = {source: None}
     queue = deque([source])
-    graph_nodes = network.graph.nodes
     while queue:
         u = queue.popleft()
-        if u != source and graph_nodes[u]["record"].kind is NodeKind.END_STATION:
-            continue
         for v in adjacency[u]:
             if v not in parents:
                 parents[v] = u
-                queue.append(v)
+                if v not in stations:       # end stations are leaves: never expanded
+                    queue.append(v)
     return parents
 
 
@@ -62,6 +66,7 @@ def path_to(parents: dict[str, str | None], target: str) -> tuple[str, ...] | No
 def route_streams(network: Network, streams: list[Stream] | tuple[Stream, ...]) -> Routes:
     """Shortest route from each stream's talker to each of its listeners."""
     adjacency = _sorted_adjacency(network)
+    stations = _end_stations(network)
     trees: dict[str, dict[str, str | None]] = {}
     paths: dict[str, tuple[tuple[str, ...], ...]] = {}
     unreachable: dict[str, tuple[str, ...]] = {}
@@ -72,13 +77,19 @@ def route_streams(network: Network, streams: list[Stream] | tuple[Stream, ...]) 
         if stream.talker not in network.graph:
             unreachable[stream.id] = stream.listeners
             continue
-        parents = trees.get(stream.talker)
+        # A single-homed talker's tree is its neighbour's tree with the talker in front (same
+        # breadth-first order), so one search per bridge serves all the stations behind it.
+        root, prefix = stream.talker, ()
+        neighbours = adjacency[root]
+        if root in stations and len(neighbours) == 1 and neighbours[0] not in stations:
+            root, prefix = neighbours[0], (stream.talker,)
+        parents = trees.get(root)
         if parents is None:
-            parents = trees[stream.talker] = bfs_parents(network, stream.talker, adjacency)
+            parents = trees[root] = bfs_parents(network, root, adjacency, stations)
         found, missing = [], []
         for listener in stream.listeners:
             path = path_to(parents, listener) if listener != stream.talker else None
-            (found.append(path) if path else missing.append(listener))
+            (found.append(prefix + path) if path else missing.append(listener))
         if missing:
             unreachable[stream.id] = tuple(missing)
             continue

@@ -37,6 +37,7 @@ class Stream:
     redundancy: Redundancy = Redundancy.NONE
     vlan: int = 100
     line: int | None = field(default=None, compare=False)
+    frame_payload_limit: int = MAX_PAYLOAD_BYTES   # tsnkit instances: the whole size, one frame per period
 
     @property
     def rtag(self) -> bool:
@@ -44,7 +45,7 @@ class Stream:
 
     @property
     def max_frame_payload(self) -> int:
-        return MAX_PAYLOAD_BYTES - (RTAG_BYTES if self.rtag else 0)
+        return self.frame_payload_limit - (RTAG_BYTES if self.rtag else 0)
 
     @property
     def n_frames(self) -> int:

@@ -1,22 +1,37 @@
-"""Report of a plant that passed validation."""
+"""Report of `tsnplan validate`: a one-line summary of a valid plant, or its problems as JSON."""
 from __future__ import annotations
 
 from collections import Counter
 
+from tsnplan.errors import Problem
 from tsnplan.io.plant import Plant
 
-__all__ = ["render_validate", "validate_to_json"]
+__all__ = ["render_validate", "validate_to_json", "problems_to_json"]
 
 
 def validate_to_json(plant: Plant) -> dict:
     kinds = Counter(n.kind.value for n in plant.network.nodes)
     return {"format": "tsnplan-validate/1", "network": plant.network.name, "valid": True,
-            "nodes": dict(sorted(kinds.items())), "links": len(plant.network.links),
+            "timing": plant.timing, "nodes": dict(sorted(kinds.items())), "links": len(plant.network.links),
             "streams": len(plant.streams), "problems": []}
+
+
+def problems_to_json(problems: list[Problem], verb: str | None) -> dict:
+    """The ``--json`` document of any verb that stopped on bad input (exit 2).
+
+    ``validate`` keeps its own format with ``valid: false``, so a script reads one shape either
+    way; other verbs say ``tsnplan-problems/1``.
+    """
+    listed = [{"file": p.file, "line": p.line, "entry": p.entry, "message": p.message, "hint": p.hint}
+              for p in problems]
+    if verb == "validate":
+        return {"format": "tsnplan-validate/1", "valid": False, "problems": listed}
+    return {"format": "tsnplan-problems/1", "verb": verb, "problems": listed}
 
 
 def render_validate(plant: Plant, console) -> None:
     kinds = Counter(n.kind.value for n in plant.network.nodes)
     summary = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
-    console.print(f"[green]valid[/green]: {plant.network.name}: {summary}, "
-                  f"{len(plant.network.links)} links, {len(plant.streams)} streams")
+    timing = " (tsnkit timing)" if plant.timing == "tsnkit" else ""
+    console.print(f"[green]valid[/green]: {plant.network.name}{timing}: {summary}, "
+                  f"{len(plant.network.links)} links, {len(plant.streams)} streams", soft_wrap=True)

@@ -1,6 +1,8 @@
 """Summarise a plant: nodes, links and media, streams per traffic type, and per-link load."""
 from __future__ import annotations
 
+import argparse
+
 from tsnplan.errors import ExitStatus
 from tsnplan.io.plant import load_plant
 from tsnplan.model.load import port_load
@@ -8,18 +10,29 @@ from tsnplan.report.console import print_json
 from tsnplan.report.show import render_show, show_to_json
 
 
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number of ports, got {text!r}")
+    return int(text)
+
+
 def add_arguments(parser) -> None:
     parser.add_argument("network", metavar="NET", help="network YAML file or tsnkit instance directory")
     parser.add_argument("streams", metavar="STREAMS", nargs="?", help="stream YAML file")
-    parser.add_argument("--top", type=int, default=20, help="links to list in the load table (default 20)")
+    parser.add_argument("--top", type=_count, default=20, help="ports to list in the load table (default 20)")
 
 
 def run(args, console) -> ExitStatus:
+    """Exit 1 when a port is overloaded: no schedule can carry that plant."""
     plant = load_plant(args.network, args.streams, check=False)
     problem = plant.compile()
     load = port_load(problem)
     if args.json:
-        print_json(show_to_json(plant, problem, load))
+        document = show_to_json(plant, problem, load)
+        print_json(document)
+        overloaded = bool(document["overloaded"])
     else:
         render_show(plant, problem, load, console, top=args.top)
-    return ExitStatus.NOT_MET if (load.port_utilisation > 1.0).any() else ExitStatus.OK
+        overloaded = any(load.port_utilisation[p] > 1.0 for p in range(problem.n_ports)
+                         if not plant.network.ports[problem.port_names[p]].passthrough)
+    return ExitStatus.NOT_MET if overloaded else ExitStatus.OK

@@ -1,0 +1,58 @@
+"""pcapng output with nanosecond timestamps, one interface per capture point (an egress port).
+
+scapy's writer keeps microseconds, so the few block types needed are written here directly
+(pcapng: SHB, one IDB per port with ``if_name`` and ``if_tsresol`` = 9, then EPBs). Packets are
+written as they come, so memory stays flat however long the run is.
+"""
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+__all__ = ["PcapngWriter", "LINKTYPE_ETHERNET"]
+
+LINKTYPE_ETHERNET = 1
+_SHB, _IDB, _EPB = 0x0A0D0D0A, 0x00000001, 0x00000006
+_OPT_END, _OPT_COMMENT, _IF_NAME, _IF_TSRESOL, _SHB_USERAPPL = 0, 1, 2, 9, 4
+
+
+def _option(code: int, value: bytes) -> bytes:
+    return struct.pack("<HH", code, len(value)) + value + b"\x00" * (-len(value) % 4)
+
+
+def _block(kind: int, body: bytes) -> bytes:
+    body += b"\x00" * (-len(body) % 4)
+    length = 12 + len(body)
+    return struct.pack("<II", kind, length) + body + struct.pack("<I", length)
+
+
+class PcapngWriter:
+    """Write Ethernet frames captured at named ports; ``write(port, time_ns, frame)``."""
+
+    def __init__(self, path: str | Path, ports: list[str], comment: str = ""):
+        self._file = open(path, "wb")
+        self._ifid = {name: i for i, name in enumerate(ports)}
+        self.packets = 0
+        options = _option(_SHB_USERAPPL, b"tsnplan emulate")
+        if comment:
+            options += _option(_OPT_COMMENT, comment.encode())
+        self._file.write(_block(_SHB, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1) + options
+                                + _option(_OPT_END, b"")))
+        for name in ports:
+            options = _option(_IF_NAME, name.encode()) + _option(_IF_TSRESOL, bytes([9])) + _option(_OPT_END, b"")
+            self._file.write(_block(_IDB, struct.pack("<HHI", LINKTYPE_ETHERNET, 0, 262144) + options))
+
+    def write(self, port: str, time_ns: int, frame: bytes) -> None:
+        body = struct.pack("<IIIII", self._ifid[port], time_ns >> 32, time_ns & 0xFFFFFFFF,
+                           len(frame), len(frame)) + frame
+        self._file.write(_block(_EPB, body))
+        self.packets += 1
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> "PcapngWriter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

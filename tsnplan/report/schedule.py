@@ -1,0 +1,99 @@
+"""Report of a schedule: status, per-port utilisation and GCL entries, gate timelines, per-stream latency."""
+from __future__ import annotations
+
+import numpy as np
+
+from tsnplan.model.compile import CompiledProblem
+from tsnplan.schedule.result import ScheduleResult
+from tsnplan.units import format_time_ns
+
+__all__ = ["render_schedule", "schedule_to_report_json", "port_summary"]
+
+TIMELINE_WIDTH = 64
+MAX_STREAM_ROWS = 30
+
+
+def port_summary(problem: CompiledProblem, result: ScheduleResult) -> list[dict]:
+    """Per port with windows: busy share of the hyperperiod (ppm), windows and GCL entries."""
+    port = problem.hop_port[result.window_hop] if len(result.window_hop) else np.zeros(0, np.int64)
+    busy = np.bincount(port, weights=result.window_end_ns - result.window_start_ns, minlength=problem.n_ports)
+    windows = np.bincount(port, minlength=problem.n_ports)
+    entries = np.diff(result.gcl.ptr) if result.gcl is not None else np.zeros(problem.n_ports, np.int64)
+    rows = []
+    for q in np.flatnonzero(windows):
+        rows.append({"port": problem.port_names[q], "utilisation_ppm": int(busy[q]) * 1_000_000 // result.hyperperiod_ns,
+                     "windows": int(windows[q]), "gcl_entries": int(entries[q]),
+                     "gcl_max": int(problem.port_gcl_max[q])})
+    rows.sort(key=lambda r: (-r["utilisation_ppm"], r["port"]))
+    return rows
+
+
+def schedule_to_report_json(problem: CompiledProblem, result: ScheduleResult) -> dict:
+    """The schedule.json document plus a ``summary`` of ports and solve time."""
+    from tsnplan.io.schedule_json import schedule_to_json
+
+    doc = schedule_to_json(problem, result)
+    doc["summary"] = {"solve_seconds": round(result.solve_seconds, 3), "ports": port_summary(problem, result)}
+    return doc
+
+
+def _timeline(problem, result, port: int) -> str:
+    H = result.hyperperiod_ns
+    cells = [" "] * TIMELINE_WIDTH
+    sel = np.flatnonzero(problem.hop_port[result.window_hop] == port)
+    stream = np.searchsorted(result.window_ptr, sel, side="right") - 1
+    for w, s in zip(sel, stream):
+        a = int(result.window_start_ns[w]) * TIMELINE_WIDTH // H
+        b = max(a + 1, -(-int(result.window_end_ns[w]) * TIMELINE_WIDTH // H))
+        for i in range(a, min(b, TIMELINE_WIDTH)):
+            cells[i] = str(int(result.stream_class[s]))
+    return "".join(cells)
+
+
+def render_schedule(problem: CompiledProblem, result: ScheduleResult, console, output: str | None = None,
+                    top: int = 6) -> None:
+    from rich.table import Table
+
+    colour = {"feasible": "green", "partial": "yellow"}.get(result.status.value, "red")
+    placed = len(problem.stream_ids) - len(set(result.unscheduled) & set(problem.stream_ids))
+    console.print(f"[{colour}]{result.status.value}[/{colour}]: {problem.network.name}: {placed}/"
+                  f"{len(problem.stream_ids)} streams, hyperperiod {format_time_ns(result.hyperperiod_ns)}, "
+                  f"method {result.method}, {result.solve_seconds:.3f} s"
+                  + (f" -> {output}" if output else ""))
+    rows = port_summary(problem, result)
+    table = Table(title="ports with scheduled windows", title_justify="left")
+    for col in ("port", "utilisation", "windows", "GCL entries"):
+        table.add_column(col, justify="left" if col == "port" else "right")
+    for r in rows:
+        table.add_row(r["port"], f"{r['utilisation_ppm'] / 10_000:.2f} %", str(r["windows"]),
+                      f"{r['gcl_entries']}/{r['gcl_max'] if r['gcl_max'] < 1 << 29 else '-'}")
+    console.print(table)
+    if rows and top > 0:
+        console.print(f"gate timeline of the busiest ports (one cell = {format_time_ns(result.hyperperiod_ns // TIMELINE_WIDTH)}, "
+                      "digit = open traffic class)")
+        for r in rows[:top]:
+            console.print(f"  {r['port']:>24} |{_timeline(problem, result, problem.port_index[r['port']])}|",
+                          markup=False)
+    streams = Table(title="streams (least slack first)", title_justify="left")
+    for col in ("stream", "period", "deadline", "worst latency", "slack"):
+        streams.add_column(col, justify="left" if col == "stream" else "right")
+    entries = []
+    for s, sid in enumerate(problem.stream_ids):
+        lo, hi = int(problem.listener_ptr[s]), int(problem.listener_ptr[s + 1])
+        lat = result.listener_latency_ns[lo:hi]
+        if hi > lo and (lat >= 0).all():
+            worst = int(lat.max())
+            entries.append((int(problem.stream_deadline_ns[s]) - worst, sid, s, worst))
+    entries.sort()
+    for slack, sid, s, worst in entries[:MAX_STREAM_ROWS]:
+        streams.add_row(sid, format_time_ns(int(problem.stream_period_ns[s])),
+                        format_time_ns(int(problem.stream_deadline_ns[s])), format_time_ns(worst), format_time_ns(slack))
+    console.print(streams)
+    if len(entries) > MAX_STREAM_ROWS:
+        console.print(f"  ... {len(entries) - MAX_STREAM_ROWS} more streams (see --json)")
+    for e in result.explanations:
+        console.print(f"[red]not scheduled[/red] {e.stream}: {e.reason}", highlight=False)
+        if e.suggestion:
+            console.print(f"    would help: {e.suggestion}", highlight=False)
+    for w in result.warnings:
+        console.print(f"[yellow]warning[/yellow]: {w}")

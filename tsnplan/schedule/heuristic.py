@@ -1,0 +1,95 @@
+"""Fast list scheduling (Cython kernel ``tsnplan._ext.listsched``) with re-ordering and re-routing.
+
+Streams are placed tightest first: smallest ``min(deadline, period)``, then shortest period, then
+most hops, then id. Streams that do not fit get two more chances, each kept only if it places
+more streams: a second pass that places them first, then alternative, less loaded routes
+(``model.paths``) tried against the schedule of the others, which do not move.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from tsnplan.errors import InternalError
+from tsnplan.model.compile import CompiledProblem
+from tsnplan.schedule.layout import Layout, ScheduleOptions, build_layout
+
+__all__ = ["Placement", "place", "stream_order", "heuristic_placement"]
+
+PLACED, FIXED = 1, 2
+
+
+@dataclass
+class Placement:
+    """Kernel output for one layout: starts of every slot and a status per stream."""
+
+    layout: Layout
+    hf_start: np.ndarray
+    status: np.ndarray
+    block_port: np.ndarray
+    block_owner: np.ndarray
+
+    @property
+    def placed(self) -> np.ndarray:
+        return (self.status == PLACED) | (self.status == FIXED)
+
+    def n_placed(self) -> int:
+        return int(self.placed.sum())
+
+    def failed(self) -> list[tuple[int, int, int, int]]:
+        todo = np.flatnonzero(~self.placed & self.layout.problem.stream_scheduled.astype(bool))
+        return [(int(s), int(self.status[s]), int(self.block_port[s]), int(self.block_owner[s])) for s in todo]
+
+
+def place(layout: Layout, order: np.ndarray, fixed: np.ndarray | None = None,
+          hf_start: np.ndarray | None = None) -> Placement:
+    """Run the kernel: place ``order`` around the ``fixed`` streams whose starts are in ``hf_start``."""
+    from tsnplan._ext.listsched import list_schedule
+
+    p = layout.problem
+    S = p.n_streams
+    hf_start = np.zeros(int(layout.hf_ptr[-1]), dtype=np.int64) if hf_start is None else hf_start.copy()
+    fixed = np.zeros(0, dtype=np.int32) if fixed is None else np.ascontiguousarray(fixed, dtype=np.int32)
+    status = np.zeros(S, dtype=np.int8)
+    block_port = np.full(S, -1, dtype=np.int32)
+    block_owner = np.full(S, -1, dtype=np.int32)
+    gcl_count = np.zeros(p.n_ports, dtype=np.int64)
+    code = list_schedule(
+        p.hop_ptr, p.hop_port, p.hop_parent, p.hop_prop_ns, p.hop_proc_ns, layout.hop_listener,
+        p.frame_ptr, layout.hf_ptr, layout.hf_len, hf_start, p.stream_period_ns, p.stream_deadline_ns,
+        layout.cls, layout.share_ptr, layout.share_port, layout.port_guard, layout.port_gcl_max,
+        fixed, np.ascontiguousarray(order, dtype=np.int32), status, block_port, block_owner, gcl_count,
+        layout.hyper, layout.quantum, layout.sync, layout.max_wait)
+    if code != 0:
+        raise InternalError("list scheduler ran out of memory")
+    return Placement(layout, hf_start, status, block_port, block_owner)
+
+
+def stream_order(layout: Layout, streams: np.ndarray | None = None) -> np.ndarray:
+    """Tightest first; ties by period, then more hops first, then index (deterministic)."""
+    p = layout.problem
+    streams = layout.scheduled if streams is None else np.asarray(streams, dtype=np.int64)
+    tight = np.minimum(p.stream_deadline_ns[streams], p.stream_period_ns[streams])
+    hops = np.diff(p.hop_ptr)[streams]
+    return streams[np.lexsort((streams, -hops, p.stream_period_ns[streams], tight))].astype(np.int32)
+
+
+def heuristic_placement(problem: CompiledProblem, options: ScheduleOptions,
+                        deadline_s: float | None = None) -> Placement:
+    """Best placement found by the list scheduler and its retries (see the module docstring)."""
+    layout = build_layout(problem, options)
+    best = place(layout, stream_order(layout))
+    failed = [s for s, *_ in best.failed()]
+    if not failed:
+        return best
+    first = stream_order(layout, np.array(failed))
+    rest = [s for s in stream_order(layout) if s not in set(failed)]
+    again = place(layout, np.concatenate([first, np.array(rest, dtype=np.int32)]))
+    if again.n_placed() > best.n_placed():
+        best = again
+    if options.reroute and (deadline_s is None or time.monotonic() < deadline_s):
+        from tsnplan.schedule.incremental import reroute_failed
+        best = reroute_failed(best, options, deadline_s)
+    return best

@@ -1,0 +1,169 @@
+"""Add, remove or re-route streams against an existing schedule without moving the others.
+
+Self-healing (a failed link re-routes some streams) and admission control (a new stream asks to
+join) both need this: the streams that stay keep their windows byte for byte, so their bridges
+need no new configuration.
+
+A stream keeps its windows when the new problem gives it the same hops (ports, tree, replicas),
+frame lengths, period and traffic class as the previous one; every other scheduled stream of the
+new problem is placed around the kept ones, tightest first.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from tsnplan.model.compile import CompiledProblem, compile_problem
+from tsnplan.model.paths import k_shortest_paths, port_graph
+from tsnplan.model.routing import Routes
+from tsnplan.model.streams import Redundancy, StreamSet
+from tsnplan.schedule.layout import Layout, ScheduleOptions, build_layout
+from tsnplan.schedule.result import ScheduleResult
+
+__all__ = ["add_streams", "remove_streams", "kept_starts", "reroute_failed"]
+
+
+def _same_hops(old: Layout, s0: int, new: Layout, s1: int) -> bool:
+    a, b = old.problem, new.problem
+    lo0, hi0, lo1, hi1 = int(a.hop_ptr[s0]), int(a.hop_ptr[s0 + 1]), int(b.hop_ptr[s1]), int(b.hop_ptr[s1 + 1])
+    if hi0 - lo0 != hi1 - lo1 or a.stream_period_ns[s0] != b.stream_period_ns[s1] or old.cls[s0] != new.cls[s1]:
+        return False
+    pa = a.hop_parent[lo0:hi0].astype(np.int64)
+    pb = b.hop_parent[lo1:hi1].astype(np.int64)
+    return ([a.port_names[i] for i in a.hop_port[lo0:hi0]] == [b.port_names[i] for i in b.hop_port[lo1:hi1]]
+            and np.array_equal(a.hop_replica[lo0:hi0], b.hop_replica[lo1:hi1])
+            and np.array_equal(np.where(pa >= 0, pa - lo0, -1), np.where(pb >= 0, pb - lo1, -1))
+            and np.array_equal(a.hop_prop_ns[lo0:hi0], b.hop_prop_ns[lo1:hi1])
+            and np.array_equal(a.hop_proc_ns[lo0:hi0], b.hop_proc_ns[lo1:hi1])
+            and np.array_equal(old.hf_len[old.hf_ptr[s0]:old.hf_ptr[s0 + 1]], new.hf_len[new.hf_ptr[s1]:new.hf_ptr[s1 + 1]]))
+
+
+def kept_starts(old: Layout, old_start: np.ndarray, old_placed: np.ndarray, new: Layout,
+                exclude: set[str] = frozenset()) -> tuple[np.ndarray, np.ndarray]:
+    """Starts in ``new``'s slots of every placed stream of ``old`` that can keep its windows."""
+    hf = np.zeros(int(new.hf_ptr[-1]), dtype=np.int64)
+    kept = []
+    for s1, sid in enumerate(new.problem.stream_ids):
+        s0 = old.problem.stream_index.get(sid)
+        if s0 is None or sid in exclude or not old_placed[s0] or not new.problem.stream_scheduled[s1]:
+            continue
+        if _same_hops(old, s0, new, s1):
+            hf[new.hf_ptr[s1]:new.hf_ptr[s1 + 1]] = old_start[old.hf_ptr[s0]:old.hf_ptr[s0 + 1]]
+            kept.append(s1)
+    return hf, np.array(kept, dtype=np.int32)
+
+
+def _starts_of(layout: Layout, result: ScheduleResult) -> tuple[np.ndarray, np.ndarray]:
+    """First-instance starts per slot and the placed-stream mask of ``result``."""
+    p = layout.problem
+    hf = np.zeros(int(layout.hf_ptr[-1]), dtype=np.int64)
+    placed = np.zeros(p.n_streams, dtype=bool)
+    unscheduled = set(result.unscheduled)
+    for s in layout.scheduled:
+        sl = result.stream_windows(int(s))
+        if sl.start == sl.stop or p.stream_ids[s] in unscheduled:
+            continue
+        first = result.window_instance[sl] == 0
+        hops, frames = result.window_hop[sl][first], result.window_frame[sl][first]
+        slots = layout.hf_ptr[s] + (hops - p.hop_ptr[s]) * layout.n_frames[s] + frames
+        hf[slots] = result.window_start_ns[sl][first]
+        placed[s] = True
+    return hf, placed
+
+
+def _options_of(result: ScheduleResult, options: ScheduleOptions | None) -> ScheduleOptions:
+    if options is not None:
+        return options
+    return ScheduleOptions(sync_error_ns=result.extra.get("sync_error_ns"),
+                           max_wait_ns=int(result.extra.get("max_wait_ns", 0)))
+
+
+def add_streams(problem_new: CompiledProblem, previous_result: ScheduleResult,
+                previous_problem: CompiledProblem, stream_ids, options: ScheduleOptions | None = None) -> ScheduleResult:
+    """Schedule ``stream_ids`` (new, or re-routed in ``problem_new``) around the previous schedule.
+
+    ``problem_new`` holds every stream that should be carried: kept streams (unchanged hops) do not
+    move; ``stream_ids`` and any stream whose hops changed are placed anew, tightest first. Those
+    that do not fit are explained (status ``partial``); nothing kept is ever dropped. Options
+    default to those the previous schedule was made with.
+    """
+    from tsnplan.schedule.assemble import assemble
+    from tsnplan.schedule.explain import explain
+    from tsnplan.schedule.heuristic import place, stream_order
+
+    t0 = time.perf_counter()
+    options = _options_of(previous_result, options)
+    old = build_layout(previous_problem, options)
+    old_start, old_placed = _starts_of(old, previous_result)
+    new = build_layout(problem_new, options)
+    hf, kept = kept_starts(old, old_start, old_placed, new, exclude=set(stream_ids))
+    todo = np.setdiff1d(new.scheduled, kept)
+    placement = place(new, stream_order(new, todo), kept, hf)
+    return assemble(new, placement.hf_start, placement.placed, explain(new, placement.failed()),
+                    "incremental", time.perf_counter() - t0)
+
+
+def remove_streams(previous_result: ScheduleResult, previous_problem: CompiledProblem,
+                   stream_ids) -> tuple[CompiledProblem, ScheduleResult]:
+    """Drop ``stream_ids``; every other stream keeps its windows. Returns the smaller problem too."""
+    drop = set(stream_ids)
+    p = previous_problem
+    streams = StreamSet(tuple(s for s in p.streams.streams if s.id not in drop), p.streams.source)
+    routes = Routes({k: v for k, v in p.routes.paths.items() if k not in drop},
+                    {k: v for k, v in p.routes.unreachable.items() if k not in drop},
+                    {k: v for k, v in p.routes.replicas.items() if k not in drop},
+                    {k: v for k, v in p.routes.redundancy_issues.items() if k not in drop})
+    smaller = compile_problem(p.network, streams, routes, percentile=p.percentile, timing=p.timing)
+    return smaller, add_streams(smaller, previous_result, p, [])
+
+
+def reroute_failed(best, options: ScheduleOptions, deadline_s: float | None = None):
+    """Try up to ``options.k_paths`` alternative routes for the streams that failed in ``best``.
+
+    Only unicast and multicast streams without redundancy move (a FRER/protect pair is chosen for
+    disjointness, not load). A round keeps its result only if it places more streams.
+    """
+    from tsnplan.schedule.explain import port_demand
+    from tsnplan.schedule.heuristic import Placement, place, stream_order
+
+    tried: dict[str, set] = {}
+    for _ in range(options.k_paths):
+        layout = best.layout
+        p = layout.problem
+        by_id = p.streams.by_id()
+        failed = [(s, port) for s, _, port, _ in best.failed()
+                  if by_id[p.stream_ids[s]].redundancy in (Redundancy.NONE, Redundancy.REROUTE)]
+        if not failed or (deadline_s is not None and time.monotonic() > deadline_s):
+            break
+        demand = port_demand(layout)
+        load = {p.port_names[q]: int(demand[q]) for q in range(p.n_ports)}
+        paths = dict(p.routes.paths)
+        moved = False
+        for s, port in failed:
+            sid = p.stream_ids[s]
+            avoid = frozenset([p.port_names[port]]) if port >= 0 else frozenset()
+            graph = port_graph(p.network, load, avoid)
+            stream = by_id[sid]
+            new_paths = []
+            for listener, current in zip(stream.listeners, paths[sid]):
+                options_k = k_shortest_paths(p.network, graph, stream.talker, listener, options.k_paths + 1)
+                seen = tried.setdefault(sid, {tuple(paths[sid])})
+                pick = next((c for c in options_k if c != current), current)
+                new_paths.append(pick)
+            if tuple(new_paths) not in seen:
+                seen.add(tuple(new_paths))
+                paths[sid] = tuple(new_paths)
+                moved = True
+        if not moved:
+            break
+        routes = replace(p.routes, paths=paths)
+        problem = compile_problem(p.network, p.streams, routes, percentile=p.percentile, timing=p.timing)
+        new = build_layout(problem, options)
+        hf, kept = kept_starts(layout, best.hf_start, best.placed, new)
+        todo = np.setdiff1d(new.scheduled, kept)
+        attempt: Placement = place(new, stream_order(new, todo), kept, hf)
+        if attempt.n_placed() > best.n_placed():
+            best = attempt
+    return best

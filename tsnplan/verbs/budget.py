@@ -1,0 +1,40 @@
+"""Per-stream, per-hop latency and jitter budget across wired TSN, 5G and Single Pair Ethernet."""
+from __future__ import annotations
+
+from tsnplan.budget import compute_budget
+from tsnplan.errors import ExitStatus, UsageError
+from tsnplan.io.plant import load_plant
+from tsnplan.io.schedule_json import read_schedule
+from tsnplan.model.media.fiveg import DEFAULT_PERCENTILE
+from tsnplan.report.budget import budget_to_json, render_budget
+from tsnplan.report.console import print_json
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("network", metavar="NET", help="network YAML file or tsnkit instance directory")
+    parser.add_argument("streams", metavar="STREAMS", nargs="?", help="stream YAML file")
+    parser.add_argument("--schedule", metavar="SCHEDULE", help="schedule.json: bound scheduled streams by its windows")
+    parser.add_argument("--percentile", default=str(DEFAULT_PERCENTILE), metavar="P",
+                        help=f"end-to-end percentile over stochastic 5G hops (default {DEFAULT_PERCENTILE})")
+    parser.add_argument("--stream", metavar="ID", help="only this stream, with a per-hop breakdown")
+    parser.add_argument("--top", type=int, default=10, help="streams listed as closest to failing (default 10)")
+
+
+def run(args, console) -> ExitStatus:
+    try:
+        percentile = float(args.percentile.strip().removesuffix("%"))
+    except ValueError:
+        percentile = -1.0
+    if not 0.0 < percentile <= 100.0:
+        raise UsageError(f"--percentile: expected a percentage in (0, 100] like 99.999, got {args.percentile!r}")
+    plant = load_plant(args.network, args.streams)
+    problem = plant.compile(percentile=percentile)
+    if args.stream is not None and args.stream not in problem.stream_index:
+        raise UsageError(f"--stream: {args.stream!r} is not a stream of the plant")
+    schedule = read_schedule(args.schedule, problem) if args.schedule else None
+    result = compute_budget(problem, schedule, percentile)
+    if args.json:
+        print_json(budget_to_json(result, args.stream))
+    else:
+        render_budget(result, console, args.stream, args.top)
+    return ExitStatus.OK if result.all_met else ExitStatus.NOT_MET

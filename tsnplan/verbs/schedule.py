@@ -1,0 +1,64 @@
+"""Synthesise 802.1Qbv gate schedules and write schedule.json; exit 1 when not every stream fits."""
+from __future__ import annotations
+
+import argparse
+
+from tsnplan.errors import ExitStatus, InputError, Problem
+from tsnplan.io.plant import load_plant
+from tsnplan.report.console import print_json
+from tsnplan.units import parse_time_ns
+
+
+def _time(text: str) -> int:
+    try:
+        return parse_time_ns(text)
+    except (InputError, ValueError) as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("the time limit must be positive")
+    return value
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("network", metavar="NET", help="network YAML file or tsnkit instance directory")
+    parser.add_argument("streams", metavar="STREAMS", nargs="?", help="stream YAML file")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write the schedule here (schedule.json)")
+    parser.add_argument("--method", choices=("auto", "heuristic", "ilp"), default="auto",
+                        help="auto (default): heuristic, then the exact ILP on small instances it cannot fill")
+    parser.add_argument("--time-limit", type=_seconds, metavar="S", help="stop searching after S seconds")
+    parser.add_argument("--sync-error", type=_time, metavar="T",
+                        help="gPTP precision added to every hop (default 1us; 0 for tsnkit instances)")
+    parser.add_argument("--max-wait", type=_time, default=0, metavar="T",
+                        help="let frames wait up to T in a queue (default 0: no-wait)")
+    parser.add_argument("--no-reroute", action="store_true", help="never move a stream off its shortest route")
+    parser.add_argument("--top", type=int, default=6, metavar="N", help="gate timelines of the N busiest ports")
+
+
+def run(args, console) -> ExitStatus:
+    from tsnplan.io.schedule_json import write_schedule
+    from tsnplan.report.schedule import render_schedule, schedule_to_report_json
+    from tsnplan.schedule import ScheduleOptions, ScheduleStatus, schedule
+
+    plant = load_plant(args.network, args.streams)
+    problem = plant.compile()
+    options = ScheduleOptions(sync_error_ns=args.sync_error, max_wait_ns=args.max_wait,
+                              reroute=not args.no_reroute)
+    result = schedule(problem, method=args.method, time_limit_s=args.time_limit, options=options)
+    problem = result.extra.get("problem", problem)
+    if args.output:
+        try:
+            write_schedule(args.output, problem, result)
+        except OSError as exc:
+            raise InputError([Problem(args.output, "", f"cannot write: {exc.strerror or exc}")]) from None
+    if args.json:
+        print_json(schedule_to_report_json(problem, result))
+    else:
+        render_schedule(problem, result, console, output=args.output, top=args.top)
+    return ExitStatus.OK if result.status is ScheduleStatus.FEASIBLE else ExitStatus.NOT_MET
