@@ -1,6 +1,6 @@
 """Scheduling speed and quality on growing seeded instances (pytest-benchmark; never asserts timings).
 
-Run: ``pytest benches/bench_schedule.py --benchmark-only`` (add ``--runslow`` for 10 000 streams).
+Run: ``pytest benches/bench_schedule.py --benchmark-only`` (10 000 streams included).
 Quality (streams placed) is recorded in ``extra_info`` beside the time.
 """
 import pytest
@@ -22,7 +22,7 @@ def mesh(tmp_path_factory):
     return build
 
 
-@pytest.mark.parametrize("streams", [100, 1000, 3000, pytest.param(10_000, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("streams", [100, 1000, 3000, 10_000])
 def test_heuristic_32_bridge_mesh(benchmark, mesh, streams):
     problem = mesh(32, streams)
     result = benchmark.pedantic(schedule, args=(problem,), kwargs={"method": "heuristic"}, rounds=1, iterations=1)

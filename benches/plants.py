@@ -6,12 +6,11 @@ from pathlib import Path
 
 
 def write_mesh_plant(directory: Path, bridges: int, streams: int, seed: int = 1, stations_per_bridge: int = 4) -> tuple[Path, Path]:
-    """A ring of ``bridges`` with chords every 4th bridge, 1G links, and ``streams`` unicast streams."""
+    """A ring of ``bridges`` with chords to the 4th and the opposite bridge, 1G links, and ``streams`` unicast streams."""
     rng = random.Random(seed)
     nodes = [f"  sw-{i}: {{kind: bridge}}" for i in range(bridges)]
-    links = [f"  - {{ends: [sw-{i}, sw-{(i + 1) % bridges}], rate: 1G, length: 20m}}" for i in range(bridges)]
-    links += [f"  - {{ends: [sw-{i}, sw-{(i + bridges // 2) % bridges}], rate: 1G, length: 50m}}"
-              for i in range(0, bridges // 2, 4)]
+    pairs = sorted({tuple(sorted((i, (i + d) % bridges))) for d in (1, 4, bridges // 2) for i in range(bridges)})
+    links = [f"  - {{ends: [sw-{a}, sw-{b}], rate: 1G, length: 20m}}" for a, b in pairs if a != b]
     stations = []
     for i in range(bridges):
         for j in range(stations_per_bridge):

@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
     unknown = [name for name in args.sections if name not in SECTIONS]
     if unknown:
         parser.error(f"unknown section {unknown[0]!r} (choose from {', '.join(SECTIONS)})")
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 120)
     with tempfile.TemporaryDirectory() as folder:
         for name in args.sections or SECTIONS:
             SECTIONS[name](console, args.repeat, Path(folder))

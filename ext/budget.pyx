@@ -3,7 +3,7 @@
 tsnplan.budget.calculus (calculus_bounds), tsnplan.budget.fiveg (convolve_quantiles).
 Reference: tests/reference/budget_ref.py."""
 from libc.stdint cimport uint64_t
-from _types cimport time_t, idx_t, flag_t
+from _types cimport time_t, idx_t, flag_t, ceil_div
 
 cdef time_t NS_PER_S = 1000000000
 cdef time_t UNBOUNDED = -1
@@ -11,11 +11,6 @@ cdef time_t UNBOUNDED = -1
 cdef time_t BURST_CAP_BITS = 1 << 34
 cdef time_t DELAY_CAP_NS = 1 << 32
 cdef time_t SATURATED = 1 << 40
-
-
-cdef inline time_t _ceil_div(time_t a, time_t b) noexcept nogil:
-    """a / b rounded up for a >= 0, b > 0 (``_types.ceil_div`` truncates under cdivision)."""
-    return (a + b - 1) // b
 
 
 cdef inline time_t _mul_div_ceil(time_t a, time_t b, time_t c) noexcept nogil:
@@ -58,7 +53,7 @@ def path_budget(const time_t[::1] hop_ptr,          # IN  CSR offsets, n_streams
                 rate = port_rate_bps[hop_port[h]]
                 header_ns = 0
                 if p >= 0 and hop_cut_through[h]:
-                    header_ns = _ceil_div(cut_through_bytes * 8 * NS_PER_S, port_rate_bps[hop_port[p]])
+                    header_ns = ceil_div(cut_through_bytes * 8 * NS_PER_S, port_rate_bps[hop_port[p]])
                 end = 0
                 for f in range(n_frames):
                     if p < 0:
@@ -70,7 +65,7 @@ def path_budget(const time_t[::1] hop_ptr,          # IN  CSR offsets, n_streams
                     if f == 0:
                         hop_first_ready_ns[h] = ready
                     start = ready if ready > end else end
-                    tx = _ceil_div(frame_wire_bytes[f0 + f] * 8 * NS_PER_S, rate)
+                    tx = ceil_div(frame_wire_bytes[f0 + f] * 8 * NS_PER_S, rate)
                     end = start + tx
                     if p >= 0 and hop_cut_through[h] and end < scratch_end[(p - hop_ptr[s]) * n_frames + f] + hop_prop_ns[p]:
                         end = scratch_end[(p - hop_ptr[s]) * n_frames + f] + hop_prop_ns[p]

@@ -844,10 +844,10 @@ cdef class EventLoop:
 
     cdef void _to_hop(self, idx_t k, idx_t h, time_t now) noexcept nogil:
         cdef idx_t p = self.hop_port[h], s = self.pk_stream[k]
+        self.pk_hop[k] = h
         if not self.port_up[p]:
             self._drop(k, p, now)
             return
-        self.pk_hop[k] = h
         self.pk_left[k] = self.frame_wire_bytes[self.pk_frame[k]]
         self.pk_nfrag[k] = 0
         self.pk_tc[k] = self.stream_class[s]

@@ -60,3 +60,33 @@ def ring() -> dict:
              {"ends": ["a", "sw-1"], "rate": "1G", "length": "5m"},
              {"ends": ["b", "sw-3"], "rate": "1G", "length": "5m"}]
     return {"nodes": nodes, "links": links}
+
+
+def release_schedule(problem, offsets: dict[str, int], cycle_ns: int | None = None,
+                     entries: dict[str, list[tuple[int, int]]] | None = None) -> ScheduleResult:
+    """Root-hop windows only: stream ``id`` starts every instance at ``offset + k * period``."""
+    hyper = cycle_ns or int(np.lcm.reduce(problem.stream_period_ns))
+    base = gcl_only_schedule(problem, hyper, entries or {})
+    ptr, hops, frames, insts, starts, ends = [0], [], [], [], [], []
+    for s, sid in enumerate(problem.stream_ids):
+        if sid in offsets:
+            period = int(problem.stream_period_ns[s])
+            for h in range(int(problem.hop_ptr[s]), int(problem.hop_ptr[s + 1])):
+                if problem.hop_parent[h] != -1:
+                    continue
+                for f in range(int(problem.frame_ptr[s + 1] - problem.frame_ptr[s])):
+                    for k in range(hyper // period):
+                        hops.append(h); frames.append(f); insts.append(k)
+                        starts.append(offsets[sid] + k * period); ends.append(offsets[sid] + k * period + 1)
+        ptr.append(len(hops))
+    return ScheduleResult(
+        status=ScheduleStatus.FEASIBLE, method="test", hyperperiod_ns=hyper,
+        window_ptr=np.array(ptr, np.int64), window_hop=np.array(hops, np.int32),
+        window_frame=np.array(frames, np.int32), window_instance=np.array(insts, np.int32),
+        window_start_ns=np.array(starts, np.int64), window_end_ns=np.array(ends, np.int64),
+        stream_class=problem.stream_class.copy(), listener_latency_ns=base.listener_latency_ns, gcl=base.gcl)
+
+
+def stream(sid, talker, listeners, period="100us", payload="64B", **extra) -> dict:
+    return {"id": sid, "talker": talker, "listeners": list(listeners), "type": "cyclic-synchronous",
+            "period": period, "payload": payload, "deadline": extra.pop("deadline", period), **extra}

@@ -383,10 +383,10 @@ class ReferenceLoop:
     def to_hop(self, pkt, h, now):
         a = self.a
         p = a["hop_port"][h]
+        pkt.hop = h
         if not self.up[p]:
             self.drop(pkt, p, now)
             return
-        pkt.hop = h
         pkt.left = a["frame_wire_bytes"][pkt.frame]
         pkt.tc = a["stream_class"][pkt.stream]
         self.enqueue(p, pkt, now)

@@ -21,7 +21,8 @@ Kernel model (ext/evloop.pyx), all times int64 ns:
   transmit opportunity per PLCA id in order (``burst_count`` extra frames), TO timer when silent;
   an idle segment rests and resumes at the phase its idle cycle would have;
 - talkers release frames at their scheduled first-hop window starts (every instance of the
-  hyperperiod) or, for unscheduled streams, once per period at a seeded random phase; background
+  hyperperiod) or, for unscheduled streams, once per period at a seeded random phase; streams a
+  partial schedule could not place are not admitted (never sent, listed apart); background
   best-effort frames arrive at every port as a Poisson process at the chosen share of its rate;
 - FRER streams use both routes of their hop tree; each listener eliminates duplicates with 802.1CB
   vector recovery (history length, reset timeout); PROTECT streams use their first route and
@@ -279,7 +280,10 @@ def build_inputs(problem: CompiledProblem, schedule, scenario: Scenario, seed: i
     phases = np.array([rng.integers(0, int(p)) for p in problem.stream_period_ns], _I64)
     builder = _Builder(problem, phases)
     standby: dict[int, int] = {}
+    refused = set(schedule.unscheduled) if schedule is not None else set()
     for s in range(n_streams):
+        if problem.stream_ids[s] in refused:
+            continue
         red = int(problem.stream_redundancy[s])
         first = _stream_targets(problem, s, alt=False)
         if red == REDUNDANCY_FRER:
@@ -470,7 +474,7 @@ def run_emulation(problem: CompiledProblem, schedule, scenario: Scenario, seed: 
             writer.close()
     if loop.trace_overflow:
         raise InternalError(f"emulation trace overflowed by {loop.trace_overflow} rows")
-    return _result(problem, scenario, seed, loop, stats, time.perf_counter() - started,
+    return _result(problem, schedule, scenario, seed, loop, stats, time.perf_counter() - started,
                    writer.packets if writer is not None else 0, pcap if writer is not None else None)
 
 
@@ -481,11 +485,14 @@ def _write_capture(writer, templates, problem, n_frames, rows) -> None:
         writer.write(problem.port_names[port], t, templates.frame_bytes(s, frame, seq if s >= 0 else writer.packets))
 
 
-def _result(problem, scenario, seed, loop, stats, wall, captured, pcap) -> EmulationResult:
+def _result(problem, schedule, scenario, seed, loop, stats, wall, captured, pcap) -> EmulationResult:
     listeners = []
+    refused = set(schedule.unscheduled) if schedule is not None else set()
     sent = np.asarray(loop.stream_sent)
     dups, rogue = np.asarray(loop.lst_duplicates), np.asarray(loop.lst_rogue)
     for s, stream_id in enumerate(problem.stream_ids):
+        if stream_id in refused:
+            continue
         for l in range(int(problem.listener_ptr[s]), int(problem.listener_ptr[s + 1])):
             low, mean, p99, high, histogram = stats.listener_summary(l)
             received = int(stats.count[l])
@@ -499,4 +506,4 @@ def _result(problem, scenario, seed, loop, stats, wall, captured, pcap) -> Emula
     return EmulationResult(duration_ns=int(scenario.duration_ns), seed=seed, events=int(loop.n_events),
                            frame_hops=int(loop.n_tx), listeners=tuple(listeners), dropped=dropped,
                            failures=tuple(f.label for f in scenario.failures), captured=captured, pcap=pcap,
-                           wall_seconds=wall)
+                           wall_seconds=wall, not_admitted=tuple(sorted(refused)))

@@ -68,7 +68,7 @@ class EmulationResult:
     captured: int = 0
     pcap: str | None = None
     wall_seconds: float = 0.0
-    warnings: tuple[str, ...] = ()
+    not_admitted: tuple[str, ...] = ()   # streams the schedule could not place: not sent
 
     @property
     def ok(self) -> bool:

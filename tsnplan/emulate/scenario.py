@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from tsnplan.errors import Problem, UsageError
 from tsnplan.units import parse_percent, parse_time_ns
 
-__all__ = ["Failure", "Reroute", "Scenario", "parse_failure", "parse_cbs", "check_failures"]
+__all__ = ["Failure", "Reroute", "Scenario", "parse_failure", "parse_cbs", "check_failures", "listener_ports"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,3 +101,9 @@ def check_failures(failures, network, file: str = "--fail") -> list[Problem]:
         if f.restore_ns is not None and f.restore_ns <= f.at_ns:
             problems.append(Problem(file, f.target, "is restored before it fails"))
     return problems
+
+
+def listener_ports(problem) -> tuple[str, ...]:
+    """Ports that deliver to a listener: where a capture shows what the listeners receive."""
+    hops = [int(h) for h in problem.listener_hop] + [int(h) for h in problem.listener_hop_alt if h >= 0]
+    return tuple(sorted({problem.port_names[problem.hop_port[h]] for h in hops}))

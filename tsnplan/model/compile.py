@@ -217,53 +217,52 @@ def compile_problem(network: Network, streams: StreamSet, routes: Routes | None 
 
 
 class _HopBuilder:
-    """Collects the hop arrays; hops of one stream form a trie keyed by the node prefix they end on,
-    so paths (and the two routes of a redundant stream) share hops exactly as long as they share
-    their beginning."""
+    """Collects the hop arrays. The hops of one stream form a trie keyed by (parent hop, node
+    reached), so paths (and the two routes of a redundant stream) share hops exactly as long as
+    they share their beginning."""
 
     def __init__(self, network: Network, port_index: dict[str, int], percentile: float):
-        self.network, self.port_index, self.percentile = network, port_index, percentile
+        self.network, self.percentile = network, percentile
         self.port, self.parent, self.prop, self.proc, self.profile, self.replica = [], [], [], [], [], []
         self.profiles: list[DelayProfile] = []
         self._profile_index: dict[str, int] = {}
+        self._edge = {(p.src, p.dst): (port_index[name], p.link.propagation_ns + p.link.phy_ns)
+                      for name, p in network.ports.items()}
+        self._segments = {n.id for n in network.nodes if n.kind is NodeKind.T1S_SEGMENT}
+        self._processing = {n.id: n.processing_ns for n in network.nodes if n.kind is NodeKind.BRIDGE}
+        self._fiveg = {n.id for n in network.nodes if n.kind is NodeKind.BRIDGE_5G}
 
     def add_path(self, path: tuple[str, ...], replica: int, trie: dict) -> int:
         """Add the hops of one node path; returns the hop that reaches its last node."""
-        network = self.network
-        parent = NO_HOP
-        i = 0
-        while i < len(path) - 1:
+        parent, i, last = NO_HOP, 0, len(path) - 1
+        edge, segments = self._edge, self._segments
+        while i < last:
             j = i + 1
-            extra_prop = 0       # pass-through ports out of a T1S segment fold into this hop
-            while network.node(path[j]).kind is NodeKind.T1S_SEGMENT and j < len(path) - 1:
-                through = network.ports[f"{path[j]}->{path[j + 1]}"]
-                extra_prop += through.link.propagation_ns + through.link.phy_ns
+            port, prop = edge[path[i], path[j]]
+            while j < last and path[j] in segments:   # fold the pass-through port out of a T1S bus
+                prop += edge[path[j], path[j + 1]][1]
                 j += 1
-            key = path[:j + 1]
-            if key not in trie:
-                name = f"{path[i]}->{path[i + 1]}"
-                link = network.ports[name].link
-                trie[key] = len(self.port)
-                proc, profile = self._forwarding(path, i, parent)
-                self.port.append(self.port_index[name])
+            key = (parent, path[j])
+            hop = trie.get(key)
+            if hop is None:
+                hop = trie[key] = len(self.port)
+                proc, profile = self._forwarding(path, i) if parent != NO_HOP else (0, NO_PROFILE)
+                self.port.append(port)
                 self.parent.append(parent)
-                self.prop.append(link.propagation_ns + link.phy_ns + extra_prop)
+                self.prop.append(prop)
                 self.proc.append(proc)
                 self.profile.append(profile)
                 self.replica.append(replica)
-            parent = trie[key]
-            i = j
+            parent, i = hop, j
         return parent
 
-    def _forwarding(self, path, i, parent) -> tuple[int, int]:
+    def _forwarding(self, path, i) -> tuple[int, int]:
         """Processing delay (and stochastic profile, if any) in the node sending ``path[i] -> path[i+1]``."""
-        node = self.network.node(path[i])
-        if parent == NO_HOP or not node.is_bridge:
-            return 0, NO_PROFILE
-        if node.kind is NodeKind.BRIDGE:
-            return node.processing_ns, NO_PROFILE
-        in_port = f"{path[i - 1]}->{path[i]}"
-        parts = fiveg_hop_profiles(self.network, node.id, in_port, f"{path[i]}->{path[i + 1]}")
+        node_id = path[i]
+        if node_id not in self._fiveg:
+            return self._processing.get(node_id, 0), NO_PROFILE
+        node = self.network.node(node_id)
+        parts = fiveg_hop_profiles(self.network, node_id, f"{path[i - 1]}->{node_id}", f"{node_id}->{path[i + 1]}")
         delay = node.processing_ns + node.ds_tt_residence_ns + node.nw_tt_residence_ns
         delay += sum(p.quantile_ns(self.percentile) for p in parts)
         key = "+".join(p.name for p in parts)

@@ -42,16 +42,22 @@ def _arcs(network: Network, source: str, target: str) -> dict[tuple, list[tuple]
 
 
 def _dijkstra(arcs, start, weight):
+    """Shortest distances and parents; on equal distance the smaller parent wins, but only while
+    the node is unsettled: re-parenting a settled node over a zero-cost arc of the residual graph
+    could close a parent cycle."""
     dist = {start: 0}
     parent = {start: None}
+    settled = set()
     heap = [(0, start)]
     while heap:
         d, u = heapq.heappop(heap)
-        if d > dist[u]:
+        if d > dist[u] or u in settled:
             continue
+        settled.add(u)
         for v, w in arcs.get(u, ()):
             nd = d + weight(u, v, w)
-            if v not in dist or nd < dist[v] or (nd == dist[v] and parent[v] is not None and u < parent[v]):
+            if v not in dist or nd < dist[v] or (nd == dist[v] and v not in settled and parent[v] is not None
+                                                 and u < parent[v]):
                 dist[v], parent[v] = nd, u
                 heapq.heappush(heap, (nd, v))
     return dist, parent

@@ -21,7 +21,13 @@ AVOID_COST = 1_000_000_000
 
 def port_graph(network: Network, load_ppm: dict[str, int] | None = None,
                avoid: frozenset[str] = frozenset()) -> nx.DiGraph:
-    """Directed graph of egress ports weighted by hop count, load and avoidance."""
+    """Directed graph of egress ports weighted by hop count, load and avoidance.
+
+    >>> from tsnplan.io.plant import load_plant
+    >>> net = load_plant("topologies/body-shop-cell/network.yaml").network
+    >>> k_shortest_paths(net, port_graph(net), "plc-1", "rc-1", 2)
+    [('plc-1', 'sw-1', 'sw-2', 'rc-1'), ('plc-1', 'sw-1', 'sw-6', 'sw-5', 'sw-4', 'sw-3', 'sw-2', 'rc-1')]
+    """
     load_ppm = load_ppm or {}
     graph = nx.DiGraph()
     graph.add_nodes_from(sorted(network.graph.nodes))

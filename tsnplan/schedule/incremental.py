@@ -16,13 +16,16 @@ from dataclasses import replace
 import numpy as np
 
 from tsnplan.model.compile import CompiledProblem, compile_problem
-from tsnplan.model.paths import k_shortest_paths, port_graph
+from tsnplan.model.paths import AVOID_COST, k_shortest_paths, port_graph
 from tsnplan.model.routing import Routes
 from tsnplan.model.streams import Redundancy, StreamSet
 from tsnplan.schedule.layout import Layout, ScheduleOptions, build_layout
 from tsnplan.schedule.result import ScheduleResult
 
-__all__ = ["add_streams", "remove_streams", "kept_starts", "reroute_failed"]
+__all__ = ["add_streams", "remove_streams", "kept_starts", "reroute_failed", "MAX_REROUTED"]
+
+#: streams re-routed per round at most; beyond that the network is saturated, not unlucky.
+MAX_REROUTED = 200
 
 
 def _same_hops(old: Layout, s0: int, new: Layout, s1: int) -> bool:
@@ -141,17 +144,20 @@ def reroute_failed(best, options: ScheduleOptions, deadline_s: float | None = No
         load = {p.port_names[q]: int(demand[q]) for q in range(p.n_ports)}
         paths = dict(p.routes.paths)
         moved = False
-        for s, port in failed:
+        graph = port_graph(p.network, load)
+        for s, port in failed[:MAX_REROUTED]:
             sid = p.stream_ids[s]
-            avoid = frozenset([p.port_names[port]]) if port >= 0 else frozenset()
-            graph = port_graph(p.network, load, avoid)
             stream = by_id[sid]
+            seen = tried.setdefault(sid, {tuple(paths[sid])})
+            edge = graph.edges[(p.network.ports[p.port_names[port]].src, p.network.ports[p.port_names[port]].dst)] if port >= 0 else None
+            if edge is not None:
+                edge["weight"] += AVOID_COST
             new_paths = []
             for listener, current in zip(stream.listeners, paths[sid]):
                 options_k = k_shortest_paths(p.network, graph, stream.talker, listener, options.k_paths + 1)
-                seen = tried.setdefault(sid, {tuple(paths[sid])})
-                pick = next((c for c in options_k if c != current), current)
-                new_paths.append(pick)
+                new_paths.append(next((c for c in options_k if c != current), current))
+            if edge is not None:
+                edge["weight"] -= AVOID_COST
             if tuple(new_paths) not in seen:
                 seen.add(tuple(new_paths))
                 paths[sid] = tuple(new_paths)

@@ -1,0 +1,107 @@
+"""`tsnplan emulate`: per-stream table with losses and deadline misses highlighted, one latency histogram."""
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+
+from tsnplan.emulate.result import EmulationResult, ListenerStats
+
+__all__ = ["render_emulation", "emulation_to_json", "FORMAT"]
+
+FORMAT = "tsnplan-emulation/1"
+_HIST_BINS = 16
+_BAR_WIDTH = 40
+
+
+def _ns(value: int | None) -> str:
+    """Display only: three decimals in the largest unit that fits."""
+    if value is None:
+        return "-"
+    for unit, scale in (("s", 10**9), ("ms", 10**6), ("us", 1000)):
+        if abs(value) >= scale:
+            return f"{value / scale:.3f}{unit}"
+    return f"{value}ns"
+
+
+def _listener_json(s: ListenerStats) -> dict:
+    latency = None if s.min_ns is None else {"min": s.min_ns, "mean": s.mean_ns, "p99": s.p99_ns, "max": s.max_ns}
+    return {"sent": s.sent, "received": s.received, "lost": s.lost,
+            "duplicates_eliminated": s.duplicates_eliminated, "rogue_discarded": s.rogue,
+            "deadline_ns": s.deadline_ns, "deadline_misses": s.deadline_misses, "jitter_ns": s.jitter_ns,
+            "latency_ns": latency}
+
+
+def emulation_to_json(result: EmulationResult) -> dict:
+    """FORMATS §4 ``tsnplan-emulation/1``; no wall-clock figures, so equal seeds give equal bytes."""
+    streams: dict[str, dict] = {}
+    for s in result.listeners:
+        entry = streams.setdefault(s.stream, {"listeners": {}, "dropped_copies": result.dropped.get(s.stream, 0)})
+        entry["listeners"][s.listener] = _listener_json(s)
+    return {"format": FORMAT, "duration_ns": result.duration_ns, "seed": result.seed, "events": result.events,
+            "frame_hops": result.frame_hops, "failures": list(result.failures), "ok": result.ok,
+            "captured_frames": result.captured, "pcap": result.pcap,
+            "not_admitted": list(result.not_admitted), "streams": streams}
+
+
+def _histogram(stats: ListenerStats, console) -> None:
+    if not stats.histogram:
+        console.print(f"[dim]{stats.stream} -> {stats.listener}: no frames received[/dim]")
+        return
+    low, high = stats.min_ns, stats.max_ns
+    width = max(1, -(-(high - low + 1) // _HIST_BINS))
+    bins = [0] * _HIST_BINS
+    for edge, count in stats.histogram:
+        bins[min(_HIST_BINS - 1, (edge - low) // width)] += count
+    while len(bins) > 1 and bins[-1] == 0:
+        bins.pop()
+    peak = max(bins)
+    table = Table(title=f"latency of {stats.stream} at {stats.listener} ({stats.received} frames)",
+                  show_edge=False, box=None)
+    table.add_column("from", justify="right")
+    table.add_column("frames", justify="right")
+    table.add_column("")
+    for i, count in enumerate(bins):
+        start = low + i * width
+        style = "red" if start > stats.deadline_ns else "green"
+        table.add_row(_ns(start), str(count), Text("█" * max(1 if count else 0, count * _BAR_WIDTH // peak), style))
+    console.print(table)
+
+
+def render_emulation(result: EmulationResult, console, stream: str | None = None, top: int = 40) -> None:
+    """Per-listener rows, problems first; then the histogram of ``stream`` (default: the worst one)."""
+    bad = [s for s in result.listeners if not s.ok]
+    rows = bad + [s for s in result.listeners if s.ok]
+    table = Table(title=f"emulated {_ns(result.duration_ns)}, seed {result.seed}: "
+                        f"{result.events:,} events, {result.frame_hops:,} frame-hops")
+    for column in ("stream", "listener"):
+        table.add_column(column)
+    for column in ("sent", "received", "lost", "late", "dup. elim.", "min", "mean", "p99", "max", "jitter", "deadline"):
+        table.add_column(column, justify="right")
+    for s in rows[:top]:
+        style = "red" if not s.ok else None
+        table.add_row(s.stream, s.listener, str(s.sent), str(s.received),
+                      Text(str(s.lost), "bold red" if s.lost else ""),
+                      Text(str(s.deadline_misses), "bold red" if s.deadline_misses else ""),
+                      str(s.duplicates_eliminated), _ns(s.min_ns), _ns(s.mean_ns), _ns(s.p99_ns),
+                      _ns(s.max_ns), _ns(s.jitter_ns), _ns(s.deadline_ns), style=style)
+    console.print(table)
+    if len(rows) > top:
+        console.print(f"[dim]... {len(rows) - top} more listeners (all within their deadline)[/dim]")
+    if result.failures:
+        console.print("failures: " + ", ".join(result.failures))
+    if result.not_admitted:
+        console.print(f"[yellow]not admitted[/yellow] (no window in the schedule, not sent): "
+                      + ", ".join(result.not_admitted))
+    if result.pcap:
+        console.print(f"capture: {result.captured:,} frames written to {result.pcap}")
+    chosen = [s for s in result.listeners if s.stream == stream] if stream else \
+        sorted([s for s in result.listeners if s.max_ns is not None],
+               key=lambda s: (s.ok, -(s.max_ns / max(1, s.deadline_ns))))[:1]
+    for stats in chosen:
+        _histogram(stats, console)
+    lost = sum(s.lost for s in result.listeners)
+    late = sum(s.deadline_misses for s in result.listeners)
+    if lost or late:
+        console.print(f"[bold red]requirements not met[/bold red]: {lost} frames lost, {late} deadline misses")
+    else:
+        console.print("[green]every frame arrived within its deadline[/green]")
