@@ -424,15 +424,6 @@ cdef class EventLoop:
                 continue
             return status
 
-    @property
-    def pending(self):
-        """Events still in the heap."""
-        return self.hn
-
-    @property
-    def packets_in_use(self):
-        return self.pcap - self.pfree
-
     cdef int _run(self, time_t stop) noexcept nogil:
         cdef time_t t
         cdef int kind

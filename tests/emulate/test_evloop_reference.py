@@ -2,6 +2,7 @@
 import math
 
 import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from emulate.plants import compile_docs, gcl_only_schedule
@@ -126,3 +127,35 @@ def test_profile_sampling_matches_inverse_cdf(u):
     value = delays[i] if pcts[i] == pct else math.ceil(
         delays[i - 1] + (delays[i] - delays[i - 1]) * (pct - pcts[i - 1]) / (pcts[i] - pcts[i - 1]))
     assert value == profile.inverse_cdf_ns(u)
+
+
+def _directed_cases():
+    from emulate.plants import line, release_schedule, ring, stream
+    from tsnplan.emulate import Reroute
+    from tsnplan.model.compile import compile_problem
+    pre = compile_docs(line(features=("qbv", "qbu")), [stream("bulk", "c", ["b"], payload="1500B", pcp=1),
+                                                       stream("fast", "a", ["b"], pcp=6)])
+    yield pre, release_schedule(pre, {"bulk": 0, "fast": 14_000}), Scenario(300_000, express_classes=(
+        int(pre.stream_class[pre.stream_index["fast"]]),), background_load=0.5)
+    cbs = compile_docs(line(features=("qbv", "cbs")), [stream("burst", "a", ["b"], period="1ms", payload="4000B",
+                                                              fragment=True, pcp=3)])
+    yield cbs, None, Scenario(2_000_000, cbs_idle_slope={int(cbs.stream_class[0]): 0.25}, background_load=0.3)
+    frer = compile_docs(ring(), [stream("s", "a", ["b"], redundancy="frer")])
+    yield frer, None, Scenario(2_000_000, failures=(Failure("link", "sw-1--sw-3", 1_000_000),), frer_history=4)
+    protect = compile_docs(ring(), [stream("s", "a", ["b"], redundancy="protect")])
+    yield protect, None, Scenario(2_000_000, failures=(Failure("node", "sw-2", 700_000),), protection_switch_ns=50_000)
+    plain = compile_docs(ring(), [stream("s", "a", ["b"])])
+    healed = compile_problem(plain.network.without(links=(("sw-1", "sw-3"),)), plain.streams)
+    yield plain, None, Scenario(2_000_000, failures=(Failure("link", "sw-1--sw-3", 1_000_000),),
+                                reroutes=(Reroute(1_000_000, "s", healed),))
+
+
+@pytest.mark.parametrize("case", list(_directed_cases()), ids=["preemption", "cbs", "frer", "protect", "reroute"])
+def test_directed_features_match_reference(case):
+    problem, schedule, scenario = case
+    arrays, _ = build_inputs(problem, schedule, scenario, 3)
+    loop, trace, records = run_kernel(arrays, 3, int(arrays["stop_ns"]))
+    ref = ReferenceLoop(arrays, 3)
+    ref.run(int(arrays["stop_ns"]))
+    assert trace == ref.trace and records == ref.records
+    assert np.asarray(loop.lst_duplicates).tolist() == ref.duplicates

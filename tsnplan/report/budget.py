@@ -1,9 +1,11 @@
 """`tsnplan budget`: per-stream bounds, a per-hop breakdown, the streams closest to failing."""
 from __future__ import annotations
 
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from tsnplan.report.format import fmt_ns
 from tsnplan.budget import UNBOUNDED, BudgetResult
 from tsnplan.budget.result import HOP_TERMS
 
@@ -18,18 +20,7 @@ _TERM_STYLE = {"processing_ns": "cyan", "radio_ns": "magenta", "access_ns": "yel
 
 
 def _ns(value: int) -> str:
-    """Display only: three decimals in the largest unit that fits."""
-    if value == UNBOUNDED:
-        return "unbounded"
-    for unit, scale in (("s", 10**9), ("ms", 10**6), ("us", 1000)):
-        if abs(value) >= scale:
-            return f"{value / scale:.3f}{unit}"
-    return f"{value}ns"
-
-
-def _us(value: int) -> str:
-    """Display only: microseconds with one decimal, for columns headed in us."""
-    return "unbounded" if value == UNBOUNDED else f"{value / 1000:,.1f}"
+    return fmt_ns(value, UNBOUNDED)
 
 
 def budget_to_json(result: BudgetResult, stream: str | None = None) -> dict:
@@ -88,9 +79,11 @@ def render_budget(result: BudgetResult, console, stream: str | None = None, top:
                   f"percentile {result.percentile:g} % where a 5G hop is on the path")
     for warning in result.warnings:
         console.print(f"[yellow]note[/yellow]: {warning}", markup=True)
-    table = Table(title="Streams (worst case; * = percentile bound over a stochastic hop)", title_justify="left")
-    for col in ("stream", "listener", "basis", "latency us", "jitter us", "deadline us", "slack us", "result"):
-        table.add_column(col, justify="left" if col in ("stream", "listener", "basis", "result") else "right")
+    table = Table(title="Streams (worst case; * = percentile bound over a stochastic hop)", title_justify="left",
+                  box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("stream -> listener", "basis", "latency", "jitter", "deadline", "slack", "ok"):
+        table.add_column(col, justify="left" if col in ("stream -> listener", "basis", "ok") else "right",
+                         overflow="fold")
     slack = result.listener_slack_ns()
     for l in range(len(result.listener_latency_ns)):
         s = result.stream_of_listener(l)
@@ -99,9 +92,9 @@ def render_budget(result: BudgetResult, console, stream: str | None = None, top:
         latency = int(result.listener_latency_ns[l])
         mark = "*" if result.listener_stochastic[l] else ""
         ok = bool(result.listener_meets[l])
-        table.add_row(problem.stream_ids[s], result.listener_name(l), result.stream_basis[s].value,
-                      _us(latency) + mark, _us(int(result.listener_jitter_ns[l])),
-                      _us(int(problem.stream_deadline_ns[s])), "-" if latency == UNBOUNDED else _us(int(slack[l])),
+        table.add_row(f"{problem.stream_ids[s]} -> {result.listener_name(l)}", result.stream_basis[s].value,
+                      _ns(latency) + mark, _ns(int(result.listener_jitter_ns[l])),
+                      _ns(int(problem.stream_deadline_ns[s])), "-" if latency == UNBOUNDED else _ns(int(slack[l])),
                       Text("pass", style="green") if ok else Text("FAIL", style="bold red"))
     console.print(table)
     if stream is not None:
@@ -121,10 +114,10 @@ def _render_breakdown(result: BudgetResult, l: int, console) -> None:
     s = result.stream_of_listener(l)
     console.print(f"\n[bold]{result.problem.stream_ids[s]} -> {result.listener_name(l)}[/bold]: "
                   f"{result.listener_composition[l].value}, union bound {_ns(int(result.listener_union_ns[l]))}")
-    table = Table(show_edge=False)
-    table.add_column("hop")
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("hop", overflow="fold")
     for name in HOP_TERMS:
-        table.add_column(_SHORT[name] + " us", justify="right")
+        table.add_column(_SHORT[name], justify="right")
     table.add_column("share", no_wrap=True)
     for hop in hops:
         bar = Text()
@@ -132,7 +125,7 @@ def _render_breakdown(result: BudgetResult, l: int, console) -> None:
             width = round(_BAR_WIDTH * getattr(hop, name) / total)
             bar.append("█" * width, style=_TERM_STYLE[name])
         table.add_row(hop.port + (" *" if hop.stochastic else ""),
-                      *(_us(getattr(hop, n)) for n in HOP_TERMS), bar)
+                      *(_ns(getattr(hop, n)) for n in HOP_TERMS), bar)
     console.print(table)
     legend = Text("bar: ")
     for name in HOP_TERMS:
@@ -144,7 +137,8 @@ def _render_closest(result: BudgetResult, console, top: int) -> None:
     order = _sorted_listeners(result)[:top]
     if not order:
         return
-    table = Table(title=f"Closest to failing (lowest slack, top {len(order)})", title_justify="left")
+    table = Table(title=f"Closest to failing (lowest slack, top {len(order)})", title_justify="left",
+                  box=box.SIMPLE_HEAD, pad_edge=False)
     for col in ("stream", "listener", "slack", "largest term"):
         table.add_column(col)
     slack = result.listener_slack_ns()

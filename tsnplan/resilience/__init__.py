@@ -53,7 +53,7 @@ def prepare_problem(source, policy: Policy | str = Policy.REROUTE) -> CompiledPr
 
 def _synthesise(problem: CompiledProblem):
     from tsnplan.schedule import schedule as synthesise   # noqa: PLC0415  (the scheduler is optional here)
-    return synthesise(problem)
+    return synthesise(problem, method="heuristic")
 
 
 def _cycle_ns(problem: CompiledProblem, schedule) -> int:
@@ -98,8 +98,10 @@ def analyse_failures(source, policy: Policy | str = Policy.REROUTE, failures: Fa
     """
     policy = Policy(policy)
     problem = prepare_problem(source, policy)
-    if schedule == AUTO:
+    if isinstance(schedule, str) and schedule == AUTO:
         schedule = _synthesise(problem)
+    if schedule is not None:
+        problem = schedule.extra.get("problem", problem)    # the scheduler may have re-routed streams
     if schedule is not None and len(schedule.window_ptr) != problem.n_streams + 1:
         raise UsageError("the schedule was not made for this plant and policy (stream count differs)")
     policies_by_id = stream_policies(problem.streams)
@@ -134,5 +136,5 @@ def analyse_failures(source, policy: Policy | str = Policy.REROUTE, failures: Fa
 
 
 def _rescheduler(problem: CompiledProblem, schedule):
-    """The incremental re-scheduler for rerouted streams, once ``tsnplan.schedule`` provides one."""
-    return None
+    from tsnplan.resilience.reschedule import IncrementalRescheduler   # noqa: PLC0415  (needs the scheduler)
+    return IncrementalRescheduler(problem, schedule)

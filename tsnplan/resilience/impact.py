@@ -1,12 +1,13 @@
 """What one failure does to each stream: lost frames, recovery time, latency after recovery.
 
 A frame is lost when the failure strikes before it has cleared every failed element on its route
-(clear: its last bit has crossed the element's link into the next node) and it took the broken
-route, i.e. it passed the point where the healed route diverges before the switch time ``t_sw``.
-Frames repeat every ``cycle_ns``, so the lost frames of a row (instance, frame) are counted in
-closed form: releases ``R + m*cycle`` with ``C + m*cycle > t_f`` and ``D + m*cycle < t_sw``, where
-``C`` is the row's clear time of the failed element and ``D`` its arrival at the divergence
-point. No per-frame loop: the count is two ceiling divisions per row.
+(clear: its last bit has crossed the element's link into the next node) and it was released on
+the broken route, i.e. before the switch time ``t_sw`` (a talker's route changes for the frames
+it releases from then on; frames under way finish on their old route). Frames repeat every
+``cycle_ns``, so the lost frames of a row (instance, frame) are counted in closed form: releases
+``R + m*cycle`` with ``C + m*cycle > t_f`` and ``R + m*cycle < t_sw``, where ``C`` is the row's
+clear time of the failed element. No per-frame loop: two ceiling divisions per row. FRER needs no
+switch: a frame the broken replica loses arrives on the other one.
 
 The ``Context`` holds everything precomputed once per plant (routes crossed by each element,
 timing rows), is picklable, and is shipped to sweep workers.
@@ -42,12 +43,11 @@ class Context:
     cycle_ns: int
     incidence: dict[int, tuple[tuple[int, int, int], ...]]   # element -> (listener, route, hop)
     chains: tuple[tuple[tuple[int, ...], ...], ...]          # listener -> route -> hops root..last
-    divergence: tuple[int, ...]                # listener -> parent of the backup's first own hop
     listener_stream: tuple[int, ...]
     attachments: dict[str, tuple[tuple[int, int], ...]]      # station -> (link element, neighbour element)
     adjacency: dict[str, tuple[str, ...]]
     forwards: frozenset[str]                   # nodes that forward frames (not end stations)
-    rescheduler: object = None                 # callable(problem, new_problem, streams) or None
+    rescheduler: object = None                 # IncrementalRescheduler, or None to time unloaded
 
 
 def route_hops(problem: CompiledProblem, last_hop: int) -> tuple[int, ...]:
@@ -83,7 +83,7 @@ def build_context(problem: CompiledProblem, timing: HopTiming, policies: tuple[P
     elements = network_elements(network)
     link_id, node_id = elements.link_index(), elements.node_index()
     incidence: dict[int, list] = {}
-    chains, divergence, listener_stream = [], [], []
+    chains, listener_stream = [], []
     for s, sid in enumerate(problem.stream_ids):
         replicas = problem.routes.replicas.get(sid, ())
         lo, hi = int(problem.listener_ptr[s]), int(problem.listener_ptr[s + 1])
@@ -100,7 +100,6 @@ def build_context(problem: CompiledProblem, timing: HopTiming, policies: tuple[P
                 for e, h in _route_elements(problem, path, chain, link_id, node_id):
                     incidence.setdefault(e, []).append((l, r, h))
             chains.append(tuple(chain_pair))
-            divergence.append(_divergence(problem, chain_pair))
     forwards = frozenset(n.id for n in network.nodes if n.kind is not NodeKind.END_STATION)
     attachments = {}
     for n in network.nodes:
@@ -109,20 +108,8 @@ def build_context(problem: CompiledProblem, timing: HopTiming, policies: tuple[P
                                       for m in sorted(network.graph.neighbors(n.id)))
     adjacency = {n: tuple(sorted(network.graph.neighbors(n))) for n in sorted(network.graph.nodes)}
     return Context(problem, timing, elements, tuple(policies), recovery, fail_at_ns, end_ns, cycle_ns,
-                   {e: tuple(v) for e, v in sorted(incidence.items())}, tuple(chains), tuple(divergence),
+                   {e: tuple(v) for e, v in sorted(incidence.items())}, tuple(chains),
                    tuple(listener_stream), attachments, adjacency, forwards, rescheduler)
-
-
-def _divergence(problem, chain_pair) -> int:
-    """Last hop the two routes share (the backup branches off after it), NO_HOP if none."""
-    if len(chain_pair) < 2:
-        return NO_HOP
-    shared = NO_HOP
-    for a, b in zip(*chain_pair):
-        if a != b:
-            break
-        shared = a
-    return shared
 
 
 def count_lost(clear_ns: int, decide_ns: int, release_ns: int, cycle_ns: int,
@@ -183,20 +170,20 @@ class _Reroute:
     """New routes for the rerouted streams of one scenario and their latency per listener."""
 
     paths: dict[int, tuple[tuple[str, ...], ...]]   # stream -> path per listener
-    latency: dict[int, tuple[list[int], ...]]         # stream -> per listener: latency per row
+    latency: dict[int, tuple[int, ...]]               # stream -> latency per listener
     scheduled: frozenset[int]                         # streams placed by the incremental scheduler
     unplaced: dict[int, str]                          # stream -> why the scheduler could not place it
 
 
 def _reroute(ctx: Context, streams: dict[int, set[int]], failure: Failure) -> _Reroute:
-    """Route every broken listener of ``streams`` around the failure; compile those streams alone
-    on the intact port set (port indices stay valid) and time them."""
+    """Route every broken listener of ``streams`` around the failure (the others keep their
+    routes), then time them: placed around the running schedule when there is one, else unloaded."""
     problem = ctx.problem
     dead_links = {frozenset(p) for p in failure.links}
     dead_nodes = set(failure.nodes)
     by_id = problem.streams.by_id()
-    paths, unreachable = {}, set()
-    for s, broken in streams.items():
+    paths = {}
+    for s, broken in sorted(streams.items()):
         sid = problem.stream_ids[s]
         stream = by_id[sid]
         new = []
@@ -204,32 +191,29 @@ def _reroute(ctx: Context, streams: dict[int, set[int]], failure: Failure) -> _R
             l = int(problem.listener_ptr[s]) + k
             path = old if l not in broken else _bfs_path(ctx, stream.talker, stream.listeners[k], dead_links, dead_nodes)
             if path is None:
-                unreachable.add(s)
                 break
             new.append(path)
-        if s not in unreachable:
+        else:
             paths[s] = tuple(new)
     if not paths:
         return _Reroute({}, {}, frozenset(), {})
-    order = sorted(paths)
-    sub_streams = StreamSet(tuple(by_id[problem.stream_ids[s]] for s in order))
-    sub_routes = Routes({problem.stream_ids[s]: paths[s] for s in order}, {})
-    sub = compile_problem(problem.network, sub_streams, sub_routes, percentile=problem.percentile,
-                          timing=problem.timing)
-    placed, unplaced, clear = frozenset(), {}, None
+    index = {problem.stream_ids[s]: s for s in paths}
+    latency, unplaced = {}, {}
     if ctx.rescheduler is not None:
-        clear, placed, unplaced = ctx.rescheduler(sub, failure)
-    if clear is None:
+        placed, why = ctx.rescheduler({problem.stream_ids[s]: p for s, p in paths.items()})
+        latency = {index[sid]: rows for sid, rows in placed.items()}
+        unplaced = {index[sid]: reason for sid, reason in why.items()}
+    scheduled = frozenset(latency)
+    rest = [s for s in sorted(paths) if s not in latency and s not in unplaced]
+    if rest:    # no schedule, or best-effort streams: unloaded estimates
+        sub = compile_problem(problem.network, StreamSet(tuple(by_id[problem.stream_ids[s]] for s in rest)),
+                              Routes({problem.stream_ids[s]: paths[s] for s in rest}, {}),
+                              percentile=problem.percentile, timing=problem.timing)
         clear = unloaded_clear_ns(sub)
-    latency = {}
-    for i, s in enumerate(order):
-        per_listener = []
-        for l in range(int(sub.listener_ptr[i]), int(sub.listener_ptr[i + 1])):
-            per_listener.append(list(clear[int(sub.listener_hop[l])]))
-        latency[s] = tuple(per_listener)
-    index = {problem.stream_ids[s]: s for s in order}
-    return _Reroute(paths, latency, frozenset(index[sub.stream_ids[i]] for i in placed),
-                    {index[sub.stream_ids[i]]: why for i, why in unplaced.items()})
+        for i, s in enumerate(rest):
+            latency[s] = tuple(max(clear[int(sub.listener_hop[l])])
+                               for l in range(int(sub.listener_ptr[i]), int(sub.listener_ptr[i + 1])))
+    return _Reroute(paths, latency, scheduled, unplaced)
 
 
 def evaluate(ctx: Context, failure: Failure, element_ids: tuple[int, ...]) -> ScenarioResult:
@@ -280,7 +264,7 @@ def _stream_impact(ctx, s, hits, failed, failed_nodes, reroute) -> StreamImpact:
         estimated = estimated or (policy is Policy.REROUTE and 0 in clear and s not in reroute.scheduled)
         if reason:
             reasons.add(reason)
-        lost = miss_before = miss_after = 0
+        lost = miss_before = miss_after = after_count = 0
         for j, rel in enumerate(release):
             if lost_clear is None:
                 m_end = max(0, -(-(ctx.end_ns - rel) // cycle))
@@ -288,13 +272,15 @@ def _stream_impact(ctx, s, hits, failed, failed_nodes, reroute) -> StreamImpact:
             else:
                 m_lo, m_hi, m_end = count_lost(lost_clear[j], decide[j], rel, cycle, ctx.fail_at_ns, switch, ctx.end_ns)
             lost += m_hi - m_lo
+            after_count += m_end - m_hi
             if lat_before[j] > deadline:
                 miss_before += m_lo
             if after is not None and after[j] > deadline:
                 miss_after += m_end - m_hi
         recovery = None if switch is NEVER else max(0, switch - ctx.fail_at_ns)
         listeners.append(ListenerImpact(name, lost, miss_before, miss_after, recovery,
-                                        None if after is None else max(after)))
+                                        None if after is None else max(after),
+                                        after_count if after is not None else 0))
     outcome = Outcome.LOST if any_unhealed else Outcome.ISOLATED if any_cut else Outcome.SURVIVED
     survived = outcome is Outcome.SURVIVED
     return StreamImpact(
@@ -331,15 +317,11 @@ def _heal(ctx, s, l, policy, chains, clear, lat_routes, release, reroute):
             return None, release, at, lat_routes[0], "backup route broken"
         if both_lost:
             return clear[0], release, NEVER, None, "backup route broken too" if len(chains) > 1 else "no backup route"
-        d = ctx.divergence[l]
-        decide = list(ctx.timing.clear_ns[d]) if d != NO_HOP else release
         switch = ctx.recovery.switch_at_ns(Policy.PROTECT, at, ctx.cycle_ns)
-        return clear[0], decide, switch, lat_routes[1], ""
+        return clear[0], release, switch, lat_routes[1], ""
     if s not in reroute.paths:
         return clear[0], release, NEVER, None, "no route left"
     if s in reroute.unplaced:
         return clear[0], release, NEVER, None, f"no schedule on the new route: {reroute.unplaced[s]}"
-    after = reroute.latency[s][l - int(ctx.problem.listener_ptr[s])]
-    if len(after) != len(release):
-        after = [max(after)] * len(release)
+    after = [reroute.latency[s][l - int(ctx.problem.listener_ptr[s])]] * len(release)
     return clear[0], release, ctx.recovery.switch_at_ns(Policy.REROUTE, at, ctx.cycle_ns), after, ""

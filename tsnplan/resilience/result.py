@@ -25,6 +25,7 @@ class ListenerImpact:
     misses_after: int
     recovery_ns: int | None           # None: not restored
     latency_after_ns: int | None
+    delivered_after: int = 0          # frames released after the switch, within the run
 
 
 @dataclass(frozen=True, slots=True)
