@@ -15,7 +15,8 @@ def ladder_network(rings: int, size: int, stations: int = 0) -> Network:
     bridge = lambda r, k: f"sw-{r:02d}-{k:02d}"   # noqa: E731
     nodes = [Node(bridge(r, k), NodeKind.BRIDGE, processing_ns=4000) for r in range(rings) for k in range(size)]
     pairs = [(bridge(r, k), bridge(r, (k + 1) % size)) for r in range(rings) for k in range(size)]
-    pairs += [(bridge(r, k), bridge((r + 1) % rings, k)) for r in range(rings) for k in (0, size // 2)]
+    if rings > 1:
+        pairs += [(bridge(r, k), bridge((r + 1) % rings, k)) for r in range(rings) for k in (0, size // 2)]
     for r in range(rings):
         for k in range(size):
             for j in range(stations):
@@ -56,3 +57,8 @@ def ring_plant() -> Plant:
         stream("local", "es-00-01-0", ["dual"], redundancy=Redundancy.FRER),
     ))
     return Plant(network, streams)
+
+
+@pytest.fixture(scope="session")
+def ladder():
+    return ladder_network

@@ -83,7 +83,7 @@ def render_budget(result: BudgetResult, console, stream: str | None = None, top:
                   box=box.SIMPLE_HEAD, pad_edge=False)
     for col in ("stream -> listener", "basis", "latency", "jitter", "deadline", "slack", "ok"):
         table.add_column(col, justify="left" if col in ("stream -> listener", "basis", "ok") else "right",
-                         overflow="fold")
+                         overflow="fold", min_width=22 if col == "stream -> listener" else None)
     slack = result.listener_slack_ns()
     for l in range(len(result.listener_latency_ns)):
         s = result.stream_of_listener(l)

@@ -1,10 +1,12 @@
 """`tsnplan emulate`: per-stream table with losses and deadline misses highlighted, one latency histogram."""
 from __future__ import annotations
 
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
 from tsnplan.emulate.result import EmulationResult, ListenerStats
+from tsnplan.report.format import fmt_ns
 
 __all__ = ["render_emulation", "emulation_to_json", "FORMAT"]
 
@@ -14,13 +16,7 @@ _BAR_WIDTH = 40
 
 
 def _ns(value: int | None) -> str:
-    """Display only: three decimals in the largest unit that fits."""
-    if value is None:
-        return "-"
-    for unit, scale in (("s", 10**9), ("ms", 10**6), ("us", 1000)):
-        if abs(value) >= scale:
-            return f"{value / scale:.3f}{unit}"
-    return f"{value}ns"
+    return "-" if value is None else fmt_ns(value)
 
 
 def _listener_json(s: ListenerStats) -> dict:
@@ -72,18 +68,17 @@ def render_emulation(result: EmulationResult, console, stream: str | None = None
     bad = [s for s in result.listeners if not s.ok]
     rows = bad + [s for s in result.listeners if s.ok]
     table = Table(title=f"emulated {_ns(result.duration_ns)}, seed {result.seed}: "
-                        f"{result.events:,} events, {result.frame_hops:,} frame-hops")
-    for column in ("stream", "listener"):
-        table.add_column(column)
-    for column in ("sent", "received", "lost", "late", "dup. elim.", "min", "mean", "p99", "max", "jitter", "deadline"):
+                        f"{result.events:,} events, {result.frame_hops:,} frame-hops",
+                  title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("stream -> listener", overflow="fold", min_width=22)
+    for column in ("recv", "lost", "late", "dup", "max", "jitter", "deadline"):
         table.add_column(column, justify="right")
     for s in rows[:top]:
         style = "red" if not s.ok else None
-        table.add_row(s.stream, s.listener, str(s.sent), str(s.received),
+        table.add_row(f"{s.stream} -> {s.listener}", str(s.received),
                       Text(str(s.lost), "bold red" if s.lost else ""),
                       Text(str(s.deadline_misses), "bold red" if s.deadline_misses else ""),
-                      str(s.duplicates_eliminated), _ns(s.min_ns), _ns(s.mean_ns), _ns(s.p99_ns),
-                      _ns(s.max_ns), _ns(s.jitter_ns), _ns(s.deadline_ns), style=style)
+                      str(s.duplicates_eliminated), _ns(s.max_ns), _ns(s.jitter_ns), _ns(s.deadline_ns), style=style)
     console.print(table)
     if len(rows) > top:
         console.print(f"[dim]... {len(rows) - top} more listeners (all within their deadline)[/dim]")
