@@ -16,6 +16,7 @@ def demo_to_json(plant_name: str, result) -> dict:
         "failure": result.failure.label if result.failure else None,
         "frer_streams": list(result.frer_streams),
         "frer_frames_lost": result.frer_losses,
+        "late_frames": result.late_frames,
         "schedule": schedule_to_report_json(result.problem, result.schedule),
         "budget": budget_to_json(result.budget),
         "emulation": emulation_to_json(result.emulation),
@@ -39,4 +40,6 @@ def render_demo(plant_name: str, plant, result, console) -> None:
     if result.frer_streams:
         console.print(f"802.1CB streams: {len(result.frer_streams)}; frames lost under the failure: "
                       + ("[green]none[/green]" if not losses else f"[bold red]{losses}[/bold red]"))
+    if result.late_frames:
+        console.print(f"[bold red]{result.late_frames} frames arrived after their deadline[/bold red]")
     console.print("[green]the plan holds[/green]" if result.ok else "[bold red]the plan does not hold[/bold red]")

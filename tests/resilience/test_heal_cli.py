@@ -1,0 +1,60 @@
+"""`tsnplan heal` in-process (captured consoles) and once through the console script."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tsnplan.cli import main
+
+ROOT = Path(__file__).parent.parent.parent
+BODY = [ROOT / "topologies" / "body-shop-cell" / f for f in ("network.yaml", "streams.yaml")]
+AGV = [ROOT / "topologies" / "agv-hall" / f for f in ("network.yaml", "streams.yaml")]
+ENV = {"NO_COLOR": "1"}
+
+
+def run_cli(capsys, *argv):
+    status = main([str(a) for a in argv], env=ENV)
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return status, out, err
+
+
+def test_json_follows_the_heal_format(capsys):
+    status, out, _ = run_cli(capsys, "heal", *BODY, "--policy", "protect", "--json", "--workers", "1")
+    doc = json.loads(out)
+    assert status == 0 and doc["format"] == "tsnplan-heal/1" and doc["policy"] == "protect" and doc["met"]
+    scenario = next(s for s in doc["scenarios"] if s["failure"] == "link sw-1--sw-2")
+    assert set(scenario) >= {"failure", "affected", "survived", "lost", "recovery_ns", "frames_lost", "deadline_misses"}
+    assert scenario["recovery_ns"]["cell-io-1"] == 0 and scenario["frames_lost"]["cell-io-1"] == 0
+    assert scenario["recovery_ns"]["cell-status-1"] == doc["settings"]["detection_ns"]
+    assert doc["frer"]["cell-io-1"]["frames_lost_max"] == 0
+
+
+def test_report_names_weakest_points_and_proof(capsys):
+    status, out, _ = run_cli(capsys, "heal", *BODY, "--policy", "reroute", "--emulate", "3", "--workers", "1")
+    assert status == 0
+    for text in ("Failure scenarios", "Weakest points", "FRER streams under single failures",
+                 "Emulation proof (3 scenarios)", "analysis and emulation agree", "N-1 met"):
+        assert text in out
+
+
+def test_a_plant_with_single_points_of_failure_exits_1(capsys):
+    status, out, _ = run_cli(capsys, "heal", *AGV, "--policy", "frer", "--unloaded", "--workers", "1")
+    assert status == 1
+    assert "Redundancy not met (single point of failure)" in out and "node sw-core)" in out
+    assert "lost under a single failure" in out
+
+
+def test_bad_options_exit_2(capsys):
+    assert run_cli(capsys, "heal", *BODY, "--k", "3")[0] == 2
+    assert run_cli(capsys, "heal", *BODY, "--detection", "soon")[0] == 2
+    status, _, err = run_cli(capsys, "heal", *BODY, "--unloaded", "--emulate", "1", "--workers", "1")
+    assert status == 2 and "needs a schedule" in err
+
+
+def test_console_script_is_deterministic_on_a_process_pool():
+    argv = [sys.executable, "-m", "tsnplan", "heal", *map(str, BODY), "--k", "2", "--json", "--workers", "2"]
+    first = subprocess.run(argv, capture_output=True, env={"NO_COLOR": "1", "PATH": ""}, check=False)
+    second = subprocess.run(argv, capture_output=True, env={"NO_COLOR": "1", "PATH": ""}, check=False)
+    assert first.returncode == 0 and first.stdout == second.stdout
+    assert len(json.loads(first.stdout)["scenarios"]) > 400
