@@ -34,12 +34,22 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _requested_verb(argv: list[str]) -> str | None:
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """All verbs are listed, but only the requested one's module (and its imports) is loaded,
+    so start-up stays short: ``tsnplan schedule`` never imports the emulator or the ILP solver."""
     parser = _Parser(prog="tsnplan", description="Plan and emulate time-sensitive industrial networks.")
     parser.add_argument("--version", action="version", version=f"tsnplan {__version__}")
     parser.add_argument("--traceback", action="store_true", help="show the Python traceback of an error")
     sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
+    wanted = _requested_verb(argv or [])
     for verb, help_text in VERBS.items():
+        if verb != wanted:
+            sub.add_parser(verb, help=help_text)
+            continue
         module = importlib.import_module(f"tsnplan.verbs.{verb}")
         verb_parser = sub.add_parser(verb, help=help_text, description=module.__doc__.splitlines()[0])
         verb_parser.add_argument("--json", action="store_true", help="print one JSON document instead of the report")
@@ -58,7 +68,7 @@ def main(argv: list[str] | None = None, env: dict | None = None) -> int:
     show_traceback = "--traceback" in argv
     args = None
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(argv).parse_args(argv)
         if args.verb is None:
             build_parser().print_help()
             return ExitStatus.BAD_INPUT

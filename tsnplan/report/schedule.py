@@ -5,12 +5,14 @@ import numpy as np
 
 from tsnplan.model.compile import CompiledProblem
 from tsnplan.schedule.result import ScheduleResult
+from tsnplan.report.format import fmt_ns
 from tsnplan.units import format_time_ns
 
 __all__ = ["render_schedule", "schedule_to_report_json", "port_summary"]
 
-TIMELINE_WIDTH = 64
+TIMELINE_WIDTH = 64           # cells of a gate timeline on a wide terminal
 MAX_STREAM_ROWS = 30
+MAX_PORT_ROWS = 12
 
 
 def port_summary(problem: CompiledProblem, result: ScheduleResult) -> list[dict]:
@@ -37,21 +39,22 @@ def schedule_to_report_json(problem: CompiledProblem, result: ScheduleResult) ->
     return doc
 
 
-def _timeline(problem, result, port: int) -> str:
+def _timeline(problem, result, port: int, width: int) -> str:
     H = result.hyperperiod_ns
-    cells = [" "] * TIMELINE_WIDTH
+    cells = [" "] * width
     sel = np.flatnonzero(problem.hop_port[result.window_hop] == port)
     stream = np.searchsorted(result.window_ptr, sel, side="right") - 1
     for w, s in zip(sel, stream):
-        a = int(result.window_start_ns[w]) * TIMELINE_WIDTH // H
-        b = max(a + 1, -(-int(result.window_end_ns[w]) * TIMELINE_WIDTH // H))
-        for i in range(a, min(b, TIMELINE_WIDTH)):
+        a = int(result.window_start_ns[w]) * width // H
+        b = max(a + 1, -(-int(result.window_end_ns[w]) * width // H))
+        for i in range(a, min(b, width)):
             cells[i] = str(int(result.stream_class[s]))
     return "".join(cells)
 
 
 def render_schedule(problem: CompiledProblem, result: ScheduleResult, console, output: str | None = None,
                     top: int = 6) -> None:
+    from rich import box
     from rich.table import Table
 
     colour = {"feasible": "green", "partial": "yellow"}.get(result.status.value, "red")
@@ -61,20 +64,24 @@ def render_schedule(problem: CompiledProblem, result: ScheduleResult, console, o
                   f"method {result.method}, {result.solve_seconds:.3f} s"
                   + (f" -> {output}" if output else ""))
     rows = port_summary(problem, result)
-    table = Table(title="ports with scheduled windows", title_justify="left")
+    table = Table(title=f"busiest ports ({min(len(rows), MAX_PORT_ROWS)} of {len(rows)} with scheduled windows)",
+                  title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for col in ("port", "utilisation", "windows", "GCL entries"):
         table.add_column(col, justify="left" if col == "port" else "right")
-    for r in rows:
+    for r in rows[:MAX_PORT_ROWS]:
         table.add_row(r["port"], f"{r['utilisation_ppm'] / 10_000:.2f} %", str(r["windows"]),
                       f"{r['gcl_entries']}/{r['gcl_max'] if r['gcl_max'] < 1 << 29 else '-'}")
     console.print(table)
     if rows and top > 0:
-        console.print(f"gate timeline of the busiest ports (one cell = {format_time_ns(result.hyperperiod_ns // TIMELINE_WIDTH)}, "
-                      "digit = open traffic class)")
-        for r in rows[:top]:
-            console.print(f"  {r['port']:>24} |{_timeline(problem, result, problem.port_index[r['port']])}|",
+        names = [r["port"] for r in rows[:top]]
+        label = max(len(n) for n in names)
+        width = max(16, min(TIMELINE_WIDTH, console.width - label - 5))
+        console.print(f"gate timeline of the busiest ports (one cell = "
+                      f"{format_time_ns(result.hyperperiod_ns // width)}, digit = open traffic class)")
+        for name in names:
+            console.print(f"  {name:>{label}} |{_timeline(problem, result, problem.port_index[name], width)}|",
                           markup=False)
-    streams = Table(title="streams (least slack first)", title_justify="left")
+    streams = Table(title="streams (least slack first)", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for col in ("stream", "period", "deadline", "worst latency", "slack"):
         streams.add_column(col, justify="left" if col == "stream" else "right")
     entries = []
@@ -87,13 +94,15 @@ def render_schedule(problem: CompiledProblem, result: ScheduleResult, console, o
     entries.sort()
     for slack, sid, s, worst in entries[:MAX_STREAM_ROWS]:
         streams.add_row(sid, format_time_ns(int(problem.stream_period_ns[s])),
-                        format_time_ns(int(problem.stream_deadline_ns[s])), format_time_ns(worst), format_time_ns(slack))
+                        format_time_ns(int(problem.stream_deadline_ns[s])), fmt_ns(worst), fmt_ns(slack))
     console.print(streams)
     if len(entries) > MAX_STREAM_ROWS:
         console.print(f"  ... {len(entries) - MAX_STREAM_ROWS} more streams (see --json)")
-    for e in result.explanations:
+    for e in result.explanations[:MAX_STREAM_ROWS]:
         console.print(f"[red]not scheduled[/red] {e.stream}: {e.reason}", highlight=False)
         if e.suggestion:
             console.print(f"    would help: {e.suggestion}", highlight=False)
+    if len(result.explanations) > MAX_STREAM_ROWS:
+        console.print(f"  ... {len(result.explanations) - MAX_STREAM_ROWS} more streams not scheduled (see --json)")
     for w in result.warnings:
         console.print(f"[yellow]warning[/yellow]: {w}")

@@ -114,12 +114,17 @@ def analyse_failures(source, policy: Policy | str = Policy.REROUTE, failures: Fa
     if end_ns <= fail_at_ns:
         raise UsageError("the run must last beyond the failure time")
     rescheduler = _rescheduler(problem, schedule) if Policy.REROUTE in in_use and schedule is not None else None
-    ctx = build_context(problem, timing, policies, recovery, fail_at_ns, end_ns, cycle, rescheduler)
+    refused = set(schedule.unscheduled) if schedule is not None else set()
+    carried = frozenset(sid for sid in problem.stream_ids if sid not in refused)
+    ctx = build_context(problem, timing, policies, recovery, fail_at_ns, end_ns, cycle, rescheduler, carried)
     scenarios = enumerate_failures(problem.network, failures, k)
     results = sweep(ctx, scenarios, executor=executor, progress=progress, workers=workers)
     settings = HealSettings(policy, FailureKind(failures).value, k, fail_at_ns, end_ns, recovery, cycle,
                             schedule is not None)
     warnings = tuple(f"stream {sid} has no route and is not analysed" for sid in problem.unrouted)
+    if refused:
+        warnings += (f"{len(refused)} streams are not in the schedule, hence not carried and not analysed: "
+                     + ", ".join(sorted(refused)[:10]) + (" ..." if len(refused) > 10 else ""),)
     proof = None
     if emulate:
         from tsnplan.resilience.proof import prove   # noqa: PLC0415  (imports the emulator)

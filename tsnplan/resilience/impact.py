@@ -78,7 +78,9 @@ def _route_elements(problem, path, chain, link_id, node_id) -> list[tuple[int, i
 
 def build_context(problem: CompiledProblem, timing: HopTiming, policies: tuple[Policy, ...],
                   recovery: RecoveryTiming, fail_at_ns: int, end_ns: int, cycle_ns: int,
-                  rescheduler=None) -> Context:
+                  rescheduler=None, carried=None) -> Context:
+    """``carried``: streams the running network carries (default all); the others never appear
+    in a scenario."""
     network = problem.network
     elements = network_elements(network)
     link_id, node_id = elements.link_index(), elements.node_index()
@@ -97,6 +99,8 @@ def build_context(problem: CompiledProblem, timing: HopTiming, policies: tuple[P
             for r, (path, last) in enumerate(routes):
                 chain = route_hops(problem, last)
                 chain_pair.append(chain)
+                if carried is not None and sid not in carried:
+                    continue
                 for e, h in _route_elements(problem, path, chain, link_id, node_id):
                     incidence.setdefault(e, []).append((l, r, h))
             chains.append(tuple(chain_pair))

@@ -3,7 +3,8 @@
 The analysis needs, per scenario, only where the rerouted streams land and their latency, so it
 runs the steps of ``tsnplan.schedule.incremental.add_streams`` up to the placement (layout, kept
 starts, list scheduler) and skips building and verifying GCLs for the whole plant, which is four
-fifths of an ``add_streams`` call. ``full_schedule`` is the verified ``add_streams`` result, used
+fifths of an ``add_streams`` call. Only the rerouted streams are placed: a stream the running
+schedule could not place is not carried, so no failure concerns it. ``full_schedule`` is the verified ``add_streams`` result, used
 where a deployable schedule is needed (the emulation proof).
 """
 from __future__ import annotations
@@ -70,7 +71,7 @@ class IncrementalRescheduler:
         problem = self.rerouted_problem(paths)
         new = build_layout(problem, self.options)
         hf, kept = kept_starts(old, old_start, old_placed, new, exclude=set(paths))
-        todo = np.setdiff1d(new.scheduled, kept)
+        todo = np.intersect1d(new.scheduled, [problem.stream_index[sid] for sid in paths])
         placement = place(new, stream_order(new, todo), kept, hf)
         starts, placed = placement.hf_start, placement.placed
         latency, unplaced = {}, {}
