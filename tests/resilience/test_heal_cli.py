@@ -58,3 +58,11 @@ def test_console_script_is_deterministic_on_a_process_pool():
     second = subprocess.run(argv, capture_output=True, env={"NO_COLOR": "1", "PATH": ""}, check=False)
     assert first.returncode == 0 and first.stdout == second.stdout
     assert len(json.loads(first.stdout)["scenarios"]) > 400
+
+
+def test_a_schedule_file_must_fit_the_policy(capsys, tmp_path):
+    schedule = tmp_path / "schedule.json"
+    assert run_cli(capsys, "schedule", *BODY, "-o", schedule)[0] == 0
+    assert run_cli(capsys, "heal", *BODY, "--schedule", schedule, "--workers", "1")[0] == 0
+    status, _, err = run_cli(capsys, "heal", *BODY, "--policy", "frer", "--schedule", schedule, "--workers", "1")
+    assert status == 2 and "same redundancy policy" in err

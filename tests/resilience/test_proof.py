@@ -47,8 +47,17 @@ def test_agv_hall_reports_its_single_points_of_failure(agv_hall):
     assert not result.met
 
 
-def test_pcap_of_the_first_scenario(body_shop, tmp_path):
+def test_pcap_of_the_first_scenario_shows_the_failure(body_shop, tmp_path):
+    from scapy.utils import PcapNgReader
+
     path = tmp_path / "switch.pcapng"
     result = analyse_failures(body_shop, "protect", emulate=1, pcap=str(path), workers=1)
     assert result.proof.pcap == str(path)
-    assert path.stat().st_size > 1000
+    failed = result.proof.scenarios[0].removeprefix("link ").split("--")
+    ports = {f"{failed[0]}->{failed[1]}", f"{failed[1]}->{failed[0]}"}
+    times = {}
+    with PcapNgReader(str(path)) as reader:
+        for packet in reader:
+            times.setdefault(packet.sniffed_on in ports, []).append(int(packet.time * 10**9))
+    fail_at = result.settings.fail_at_ns
+    assert times[True] and max(times[True]) < fail_at < max(times[False])

@@ -10,14 +10,14 @@ from concurrent.futures import Executor
 
 from tsnplan.errors import LimitError, UsageError
 from tsnplan.model.compile import CompiledProblem, compile_problem, hyperperiod_ns
-from tsnplan.resilience.failures import Failure, FailureKind, enumerate_failures, network_elements
-from tsnplan.resilience.impact import Context, build_context, evaluate
+from tsnplan.resilience.failures import Failure, FailureKind, enumerate_failures
+from tsnplan.resilience.impact import Context, build_context
 from tsnplan.resilience.policies import (FrerCheck, FrerConfig, Policy, RecoveryTiming, apply_policy,
                                          check_frer, stream_policies)
 from tsnplan.resilience.result import (HealResult, HealSettings, Outcome, ProofResult, ScenarioResult,
                                        StreamImpact, rank_weakest)
 from tsnplan.resilience.sweep import Progress, sweep
-from tsnplan.resilience.timing import HopTiming, hop_timing
+from tsnplan.resilience.timing import hop_timing
 
 __all__ = [
     "analyse_failures", "prepare_problem", "Policy", "RecoveryTiming", "FrerConfig", "FailureKind",
@@ -125,6 +125,10 @@ def analyse_failures(source, policy: Policy | str = Policy.REROUTE, failures: Fa
     if refused:
         warnings += (f"{len(refused)} streams are not in the schedule, hence not carried and not analysed: "
                      + ", ".join(sorted(refused)[:10]) + (" ..." if len(refused) > 10 else ""),)
+    frer = recovery.frer
+    if emulate and Policy.FRER in in_use and (frer.algorithm == "match" or frer.history_length > 64):
+        warnings += ("the emulator eliminates duplicates by vector recovery with a history of at most 64: "
+                     "the configured sequence recovery is checked analytically only",)
     proof = None
     if emulate:
         from tsnplan.resilience.proof import prove   # noqa: PLC0415  (imports the emulator)

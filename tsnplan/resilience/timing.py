@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tsnplan.errors import UsageError
 from tsnplan.model.compile import NO_HOP, CompiledProblem
 
 __all__ = ["HopTiming", "hop_timing", "unloaded_clear_ns"]
@@ -109,6 +110,10 @@ def hop_timing(problem: CompiledProblem, schedule=None) -> HopTiming:
             if parent[hop] == NO_HOP and (first_start[i] is None or start < first_start[i]):
                 first_start[i] = start
         for h, row in rows.items():
+            if None in row:
+                raise UsageError(f"the schedule has no window for every frame of stream {problem.stream_ids[s]} "
+                                 f"on port {problem.port_names[int(problem.hop_port[h])]}: it was made for "
+                                 "other routes (schedule the plant with the same redundancy policy)")
             clear[h] = row
         cycle.append(int(schedule.hyperperiod_ns))
         release.append(tuple(first_start))

@@ -29,7 +29,7 @@ def add_arguments(parser) -> None:
                         help="prove the N most harmful scenarios by emulation (-1: all)")
     parser.add_argument("--pcap", metavar="PATH", help="capture the first emulated scenario (switch-over) to a pcapng")
     parser.add_argument("--workers", type=int, default=None, metavar="W", help="worker processes (default: all cores)")
-    parser.add_argument("--schedule", metavar="FILE", help="use this schedule.json instead of synthesising one")
+    parser.add_argument("--schedule", metavar="FILE", help="use this schedule.json (made with the same policy; `tsnplan schedule` fits --policy reroute)")
     parser.add_argument("--unloaded", action="store_true",
                         help="no schedule: time streams as if alone in the network (estimates)")
     parser.add_argument("--detection", type=_time, default=CFM_DETECTION_NS, metavar="TIME",
