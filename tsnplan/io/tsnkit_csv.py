@@ -19,7 +19,8 @@ import re
 from fractions import Fraction
 from pathlib import Path
 
-from tsnplan.errors import InputError, LimitError, Problem
+from tsnplan.errors import InputError, Problem
+from tsnplan.io.files import read_text
 from tsnplan.io.checks import check_plant
 from tsnplan.io.plant import Plant
 from tsnplan.io.yaml_input import MAX_FILE_BYTES
@@ -81,21 +82,7 @@ def find_instance_files(directory: str | Path) -> tuple[Path, Path]:
 def _read_rows(path: Path, columns: tuple[str, ...], aliases: dict[str, str]) -> list[tuple[int, dict[str, str]]]:
     """Rows of a CSV file as (line, {column: cell}); file-level problems raise at once."""
     name = str(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise LimitError([Problem(name, "", f"file is larger than {MAX_FILE_BYTES // 2**20} MiB")])
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError([Problem(name, "", f"cannot read the file: {exc.strerror or exc}")]) from None
-    if not data.strip():
-        raise InputError([Problem(name, "", "file is empty")])
-    if b"\x00" in data:
-        raise InputError([Problem(name, "", "file is binary, expected CSV text")])
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError([Problem(name, "", f"not UTF-8 text (byte {exc.start})")]) from None
+    text = read_text(path, what="CSV text", max_bytes=MAX_FILE_BYTES, encoding="utf-8-sig")
     reader = csv.reader(text.splitlines(), strict=True)
     rows: list[tuple[int, dict[str, str]]] = []
     try:

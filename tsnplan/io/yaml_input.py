@@ -18,6 +18,7 @@ from yaml.events import (AliasEvent, DocumentStartEvent, MappingEndEvent, Mappin
                          SequenceEndEvent, SequenceStartEvent)
 
 from tsnplan.errors import InputError, LimitError, Problem
+from tsnplan.io.files import read_text
 
 __all__ = ["LineDict", "read_yaml", "parse_yaml", "MAX_FILE_BYTES", "MAX_ALIASES", "MAX_DEPTH",
            "MAX_EXPANDED_VALUES"]
@@ -201,24 +202,6 @@ def parse_yaml(text: str, name: str):
 
 def read_yaml(path: str | Path):
     """Parse one YAML file into plain Python values (``LineDict`` for mappings)."""
-    path = Path(path)
     name = str(path)
-    try:
-        if path.is_dir():
-            raise InputError([Problem(name, "", "is a directory, expected a YAML file")])
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise LimitError([Problem(name, "", f"file is larger than {MAX_FILE_BYTES // 2**20} MiB")])
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError([Problem(name, "", f"cannot read the file: {exc.strerror or exc}")]) from None
-    if not data.strip():
-        raise InputError([Problem(name, "", "file is empty")])
-    if b"\x00" in data:
-        raise InputError([Problem(name, "", "file is binary, expected YAML text")])
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise InputError([Problem(name, "", f"not UTF-8 text (byte {exc.start})", line)]) from None
+    text = read_text(path, what="YAML text", max_bytes=MAX_FILE_BYTES)
     return parse_yaml(text, name)

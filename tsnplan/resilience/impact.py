@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from tsnplan.model.compile import NO_HOP, CompiledProblem, compile_problem
 from tsnplan.model.network import NodeKind
-from tsnplan.model.routing import Routes
+from tsnplan.model.routing import Routes, path_to
 from tsnplan.model.streams import StreamSet
 from tsnplan.resilience.failures import Elements, Failure, network_elements
 from tsnplan.resilience.policies import Policy, RecoveryTiming
@@ -161,12 +161,7 @@ def _bfs_path(ctx: Context, source: str, target: str, dead_links: set[frozenset]
                 parents[v] = u
                 nxt.append(v)
         frontier = nxt
-    if target not in parents:
-        return None
-    path = [target]
-    while parents[path[-1]] is not None:
-        path.append(parents[path[-1]])
-    return tuple(reversed(path))
+    return path_to(parents, target)
 
 
 @dataclass(frozen=True, slots=True)

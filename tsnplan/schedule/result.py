@@ -36,8 +36,11 @@ class Explanation:
 class Gcl:
     """Gate control lists of every port, CSR: entries of port p in ``ptr[p]:ptr[p+1]``.
 
-    One cycle of ``cycle_ns`` starting at ``base_time_ns``; ``gates`` bit i = traffic class i open.
-    A port without scheduled traffic has a single all-open entry.
+    Port p's entries cover its own cycle ``port_cycle_ns[p]`` (the lcm of the periods crossing it,
+    so a port with fast streams needs few entries), a divisor of ``cycle_ns``, the hyperperiod;
+    without ``port_cycle_ns`` every port cycles with ``cycle_ns``. ``entries`` repeats a port's
+    list over ``cycle_ns``, so readers that want one common cycle need not care. ``gates`` bit i =
+    traffic class i open. A port without scheduled traffic has a single all-open entry.
     """
 
     cycle_ns: int
@@ -45,10 +48,20 @@ class Gcl:
     ptr: np.ndarray          # int64[P+1]
     duration_ns: np.ndarray  # int64[E]
     gates: np.ndarray        # int32[E]
+    port_cycle_ns: np.ndarray | None = None   # int64[P], each dividing cycle_ns
 
-    def entries(self, port: int) -> list[tuple[int, int]]:
+    def cycle(self, port: int) -> int:
+        return int(self.cycle_ns) if self.port_cycle_ns is None else int(self.port_cycle_ns[port])
+
+    def port_entries(self, port: int) -> list[tuple[int, int]]:
+        """The port's own list, one ``cycle(port)`` long."""
         lo, hi = int(self.ptr[port]), int(self.ptr[port + 1])
         return list(zip(self.duration_ns[lo:hi].tolist(), self.gates[lo:hi].tolist()))
+
+    def entries(self, port: int) -> list[tuple[int, int]]:
+        """The port's list repeated over ``cycle_ns`` (the hyperperiod)."""
+        own = self.port_entries(port)
+        return own * max(1, int(self.cycle_ns) // self.cycle(port))
 
 
 @dataclass(frozen=True, eq=False)
