@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from collections import Counter
 
+from rich import box
 from rich.table import Table
 
 from tsnplan.resilience.policies import Policy
 from tsnplan.resilience.result import HealResult, Outcome, rank_weakest
+from tsnplan.report.format import fmt_ns
 from tsnplan.units import format_time_ns
 
 __all__ = ["render_heal", "heal_to_json", "FORMAT"]
@@ -110,9 +112,7 @@ def _ns(value) -> str:
     if value == 0:
         return "0"
     exact = format_time_ns(int(value))
-    if not exact.endswith("ns") or value < 1000:
-        return exact
-    return f"{value / 1e6:.3f}ms" if value >= 1_000_000 else f"{value / 1e3:.3f}us"
+    return exact if len(exact) <= 7 else fmt_ns(int(value))
 
 
 def render_heal(result: HealResult, console, top: int = 30) -> None:
@@ -131,15 +131,15 @@ def render_heal(result: HealResult, console, top: int = 30) -> None:
         rank = {w.failure: i for i, w in enumerate(rank_weakest(result.scenarios))}
         shown = sorted(result.scenarios, key=lambda s: rank[s.failure.name])[:top]
         title = f"Failure scenarios (worst {top} of {len(result.scenarios)}; --top to see more)"
-    table = Table(title=title, title_justify="left")
-    for col in ("failure", "affected", "lost", "isolated", "worst recovery", "frames lost", "deadline misses"):
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("failure", "affected", "lost", "isolated", "recovery", "frames lost", "late"):
         table.add_column(col, justify="left" if col == "failure" else "right", no_wrap=col == "failure")
     for s in shown:
         style = "bold red" if s.unhealed or s.missing_deadline else ("yellow" if s.isolated else None)
         table.add_row(s.failure.name, str(len(s.affected)), str(len(s.unhealed)), str(len(s.isolated)),
                       _ns(s.worst_recovery_ns), str(s.frames_lost), str(s.deadline_misses), style=style)
     console.print(table)
-    weak = Table(title="Weakest points", title_justify="left")
+    weak = Table(title="Weakest points", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for col in ("failure", "streams lost", "of them isolated", "late", "frames lost", "worst recovery"):
         weak.add_column(col, justify="left" if col == "failure" else "right", no_wrap=col == "failure")
     for w in result.weakest[:10]:
@@ -147,7 +147,7 @@ def render_heal(result: HealResult, console, top: int = 30) -> None:
                      _ns(w.worst_recovery_ns))
     console.print(weak)
     if result.redundancy_issues:
-        issues = Table(title="Redundancy not met (single point of failure)", title_justify="left")
+        issues = Table(title="Redundancy not met (single point of failure)", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
         issues.add_column("stream"); issues.add_column("why")
         for sid, why in result.redundancy_issues.items():
             issues.add_row(sid, why)
@@ -177,7 +177,7 @@ def _render_frer(result: HealResult, console) -> None:
     if not evidence:
         return
     checks = {c.stream: c for c in result.frer_checks}
-    table = Table(title="FRER streams under single failures", title_justify="left")
+    table = Table(title="FRER streams under single failures", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for col in ("stream", "scenarios", "max frames lost", "cut off in", "replica delay diff", "recovery check"):
         table.add_column(col, justify="left" if col in ("stream", "recovery check") else "right")
     for sid, e in evidence.items():
@@ -194,7 +194,7 @@ def _render_frer(result: HealResult, console) -> None:
 
 
 def _render_proof(proof, console) -> None:
-    table = Table(title=f"Emulation proof ({len(proof.scenarios)} scenarios)", title_justify="left")
+    table = Table(title=f"Emulation proof ({len(proof.scenarios)} scenarios)", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for col in ("failure", "stream", "listener", "lost (ana/emu)", "recovery (ana/emu)", "dups eliminated",
                 "misses before/during/after", "agrees"):
         table.add_column(col, justify="left" if col in ("failure", "stream", "listener") else "right")

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tsnplan.model.compile import CompiledProblem, hyperperiod_ns
+from tsnplan.model.compile import NO_PROFILE, CompiledProblem, fiveg_hop_profiles, hyperperiod_ns
+from tsnplan.model.media.ethernet import Medium
+from tsnplan.model.media.t1s import PlcaConfig, access_wait_ns
 
 __all__ = ["ScheduleOptions", "Layout", "build_layout", "MAX_FRAME_WIRE_BYTES", "DEFAULT_SYNC_ERROR_NS"]
 
@@ -52,7 +54,9 @@ class Layout:
     scheduled: np.ndarray      # int32: indices of the streams that get windows
     n_frames: np.ndarray       # int64[S]
     hf_ptr: np.ndarray         # int64[S+1]
-    hf_len: np.ndarray         # int64[HF]
+    hf_len: np.ndarray         # int64[HF]: window length = transmission + hf_slack
+    hf_slack: np.ndarray       # int64[HF]: T1S: worst-case PLCA wait the window leaves room for
+    hop_early: np.ndarray      # int64[Hp]: how much earlier than nominal the frame may arrive (5G)
     cls: np.ndarray            # int8[S]: traffic class used on every hop
     hop_listener: np.ndarray   # int8[Hp]
     share_ptr: np.ndarray      # int64[P+1]
@@ -61,6 +65,8 @@ class Layout:
     port_sched_mask: np.ndarray    # int32[P]: gates of scheduled classes
     port_unsched_mask: np.ndarray  # int32[P]: gates of the other classes the port has
     port_gcl_max: np.ndarray   # int64[P]
+    port_cycle: np.ndarray     # int64[P]: GCL cycle, lcm of the periods crossing the port
+    port_gcl_budget: np.ndarray    # int64[P]: entry bound over the hyperperiod given to the kernel
 
     def slot(self, s: int, hop: int, frame: int) -> int:
         p = self.problem
@@ -79,9 +85,15 @@ class Layout:
 def build_layout(problem: CompiledProblem, options: ScheduleOptions) -> Layout:
     """Window lengths, classes, guard bands and medium sharing for ``problem``.
 
-    Window length = transmission time of the frame's wire bytes at the port rate, rounded up to
-    the quantum (``time_quantum_ns`` and every GCL granularity). A stream uses its PCP's traffic
-    class, lowered to fit the smallest queue count on its route.
+    Window length = transmission time of the frame's wire bytes at the port rate, plus on a
+    10BASE-T1S member the worst-case wait for its PLCA transmit opportunity (``t1s_access_ns``),
+    rounded up to the quantum (``time_quantum_ns`` and every GCL granularity). A stream uses its
+    PCP's traffic class, lowered to fit the smallest queue count on its route.
+
+    Each port's GCL repeats with the lcm of the periods crossing it; the kernel counts entries
+    over the hyperperiod, so it gets ``(hyper / cycle) * (max - 2) + 2`` as the bound: the windows
+    repeat ``hyper / cycle`` times and every repetition needs at least one cycle's entries but
+    the 2 of its tail.
     """
     p = problem
     S = p.n_streams
@@ -100,8 +112,12 @@ def build_layout(problem: CompiledProblem, options: ScheduleOptions) -> Layout:
     hop = p.hop_ptr[stream] + local // nf
     frame = p.frame_ptr[stream] + local % nf
     rate = p.port_rate_bps[p.hop_port[hop]]
-    hf_len = _ceil(_ceil(p.frame_wire_bytes[frame] * 8 * 1_000_000_000, rate) // rate, quantum)
-    hf_len = np.ascontiguousarray(hf_len, dtype=np.int64)
+    tx = _ceil(p.frame_wire_bytes[frame] * 8 * 1_000_000_000, rate) // rate
+    access = t1s_access_ns(p)
+    hf_len = np.ascontiguousarray(_ceil(tx + access[p.hop_port[hop]], quantum), dtype=np.int64)
+    hf_slack = np.ascontiguousarray(hf_len - tx, dtype=np.int64)
+    hf_slack[access[p.hop_port[hop]] == 0] = 0
+    hf_len[access[p.hop_port[hop]] == 0] = _ceil(tx, quantum)[access[p.hop_port[hop]] == 0]
 
     cls = p.stream_class.astype(np.int8).copy()
     for s in scheduled:
@@ -129,10 +145,72 @@ def build_layout(problem: CompiledProblem, options: ScheduleOptions) -> Layout:
     port_unsched = (all_mask & ~sched_mask).astype(np.int32)
     guard = _ceil(_ceil(MAX_FRAME_WIRE_BYTES * 8 * 1_000_000_000, p.port_rate_bps) // p.port_rate_bps, quantum)
     guard = np.where((port_unsched != 0) & options.guard_band, guard, 0).astype(np.int64)
+    port_cycle = np.full(p.n_ports, hyper, dtype=np.int64)
+    crossing: dict[int, set[int]] = {}
+    for s in scheduled:
+        for port in set(p.hop_port[int(p.hop_ptr[s]):int(p.hop_ptr[s + 1])].tolist()):
+            crossing.setdefault(port, set()).add(int(p.stream_period_ns[s]))
+    for port, periods in crossing.items():
+        port_cycle[port] = math.lcm(*periods)
+    gcl_max = p.port_gcl_max.astype(np.int64)
+    budget = np.where(gcl_max > 2, (hyper // port_cycle) * (gcl_max - 2) + 2, gcl_max)
     return Layout(
         problem=p, hyper=int(hyper), quantum=quantum, sync=options.sync(p), max_wait=int(options.max_wait_ns),
-        scheduled=scheduled, n_frames=n_frames, hf_ptr=hf_ptr, hf_len=hf_len, cls=cls,
+        scheduled=scheduled, n_frames=n_frames, hf_ptr=hf_ptr, hf_len=hf_len, hf_slack=hf_slack,
+        hop_early=arrival_spread_ns(p), cls=cls,
         hop_listener=hop_listener, share_ptr=np.array(share_ptr, dtype=np.int64),
         share_port=np.array(share_port_list, dtype=np.int32), port_guard=np.ascontiguousarray(guard),
         port_sched_mask=port_sched, port_unsched_mask=port_unsched,
-        port_gcl_max=p.port_gcl_max.astype(np.int64))
+        port_gcl_max=gcl_max, port_cycle=port_cycle, port_gcl_budget=budget.astype(np.int64))
+
+
+def t1s_access_ns(problem: CompiledProblem) -> np.ndarray:
+    """Per port: worst-case wait of a 10BASE-T1S member for its PLCA transmit opportunity (0 off T1S).
+
+    A scheduled frame's window opens while the medium may be anywhere in its PLCA cycle: the
+    frame waits at most one beacon, every TO timer and one frame (plus bursts) of every other
+    member (domain.md §5.2). Other members' scheduled frames keep to their own windows (which
+    never overlap this one), so a member counts with the largest of its unscheduled frames.
+    """
+    p = problem
+    network = p.network
+    out = np.zeros(p.n_ports, dtype=np.int64)
+    ports = [network.ports[name] for name in p.port_names]
+    t1s = [q for q, port in enumerate(ports) if port.link.medium is Medium.T1S and not port.passthrough]
+    if not t1s:
+        return out
+    stream_of_hop = np.repeat(np.arange(p.n_streams), np.diff(p.hop_ptr))
+    largest = np.maximum.reduceat(p.frame_mac_bytes, p.frame_ptr[:-1]) if p.n_streams else np.zeros(0, np.int64)
+    unsched = np.zeros(p.n_ports, dtype=np.int64)
+    free = ~p.stream_scheduled.astype(bool)[stream_of_hop]
+    np.maximum.at(unsched, p.hop_port[free], largest[stream_of_hop[free]])
+    for q in t1s:
+        segment = ports[q].dst
+        plca = network.node(segment).plca or PlcaConfig()
+        members = network.segment_members(segment)
+        ids = [network.link(segment, m).plca_id for m in members]
+        ids = [i if i is not None else k for k, i in enumerate(ids)]
+        count = max(plca.node_count or len(members), max(ids) + 1)
+        sizes = [int(unsched[p.port_index[f"{m}->{segment}"]]) for m in members]
+        out[q] = access_wait_ns(plca, count, members.index(ports[q].src), sizes)
+    return out
+
+
+def arrival_spread_ns(problem: CompiledProblem) -> np.ndarray:
+    """Per hop: nominal arrival (``hop_proc_ns`` holds the 5G delay quantile) minus the earliest.
+
+    After a 5G bridge without hold-and-forward a frame arrives anywhere between the profile's
+    minimum and its planning quantile, so another frame of its queue must not be waiting then
+    either (domain.md §4.5); with hold-and-forward the bridge re-times it to the quantile.
+    """
+    p = problem
+    out = np.zeros(p.n_hops, dtype=np.int64)
+    for h in np.flatnonzero(p.hop_profile != NO_PROFILE):
+        port = int(p.hop_port[h])
+        node = p.node_names[p.port_src[port]]
+        if p.network.node(node).hold_and_forward:
+            continue
+        parent_port = int(p.hop_port[p.hop_parent[h]])
+        parts = fiveg_hop_profiles(p.network, node, p.port_names[parent_port], p.port_names[port])
+        out[h] = sum(part.quantile_ns(p.percentile) - part.min_ns for part in parts)
+    return out
