@@ -2,6 +2,8 @@
 
 Plants larger than 200 bridges run only with ``--bench-large`` (or in benches/scaling.py), so
 ``pytest benches --benchmark-disable`` stays quick as a check that the benches still execute.
+Bench modules are named ``bench_*.py``; ``pytest_collect_file`` below collects them when pytest is
+given the folder (the project's ``python_files`` only matches ``test_*.py``).
 """
 from __future__ import annotations
 
@@ -15,6 +17,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 from generate import write_plant  # noqa: E402
 
 LARGE_BRIDGES = 200
+
+
+def pytest_collect_file(file_path: Path, parent):
+    """Collect ``bench_*.py`` in a folder run; a file named on the command line is collected by pytest itself."""
+    if file_path.suffix == ".py" and file_path.name.startswith("bench_") and not parent.session.isinitpath(file_path):
+        return pytest.Module.from_parent(parent, path=file_path)
+    return None
 
 
 def pytest_addoption(parser):

@@ -8,9 +8,14 @@ interval arrays over the hyperperiod, keep the state:
 
 - one per port: windows (start, end, traffic class, owner stream), also used to count GCL entries;
 - ports that share a medium (``share_*``, T1S) are checked against each other's windows;
-- one per (port, traffic class): queue residency, from the earliest arrival of a frame (its
-  parent's end + propagation + processing - sync error) to the end of its window. Residencies in
-  one queue never overlap (frame isolation), so the queue order is fixed whatever the clocks do.
+- one per (port, traffic class): queue residency, from the earliest arrival of a frame to the end
+  of its window. Residencies in one queue never overlap (frame isolation), so the queue order is
+  fixed whatever the clocks, the PLCA cycle or a 5G delay do.
+
+A window may be longer than its frame (``hf_slack``: on a 10BASE-T1S member, room for the PLCA
+wait): the frame leaves at the latest at the window's end, at the earliest ``slack`` before it.
+The earliest arrival at the next queue is that, plus propagation and processing, minus the hop's
+``hop_early`` (a 5G delay below its planning quantile) and the sync error.
 
 A frame may start on hop h no earlier than ``ready = parent end + prop + proc + sync``; it waits at
 most ``max_wait`` beyond that (0 = no-wait). A conflict moves the stream's root offset past the
@@ -185,6 +190,8 @@ cdef struct Ctx:
     const time_t* frame_ptr
     const time_t* hf_ptr
     const time_t* hf_len
+    const time_t* hf_slack
+    const time_t* hop_early
     time_t* hf_start
     const time_t* period
     const time_t* deadline
@@ -207,6 +214,12 @@ cdef inline time_t arrival_at(Ctx* cx, idx_t s, time_t h, idx_t nf, idx_t f) noe
     return cx.hf_start[pidx] + cx.hf_len[pidx] + cx.hop_prop[par] + cx.hop_proc[h]
 
 
+cdef inline time_t earliest_at(Ctx* cx, idx_t s, time_t h, idx_t nf, idx_t f) noexcept nogil:
+    """Earliest arrival of frame ``f`` at the queue of hop ``h`` (before the sync error)."""
+    cdef time_t pidx = cx.hf_ptr[s] + (cx.hop_parent[h] - cx.hop_ptr[s]) * nf + f
+    return arrival_at(cx, s, h, nf, f) - cx.hf_slack[pidx] - cx.hop_early[h]
+
+
 cdef int insert_frame(State* st, Ctx* cx, idx_t s, idx_t f) noexcept nogil:
     """Insert the windows of frame ``f`` of stream ``s`` from ``hf_start`` (fixed streams)."""
     cdef time_t lo = cx.hop_ptr[s], hi = cx.hop_ptr[s + 1], base = cx.hf_ptr[s]
@@ -220,7 +233,7 @@ cdef int insert_frame(State* st, Ctx* cx, idx_t s, idx_t f) noexcept nogil:
         start = cx.hf_start[idx]
         ln = cx.hf_len[idx]
         p = cx.hop_port[h]
-        res_a = start if cx.hop_parent[h] < 0 else arrival_at(cx, s, h, nf, f) - cx.sync
+        res_a = start if cx.hop_parent[h] < 0 else earliest_at(cx, s, h, nf, f) - cx.sync
         for k in range(n_inst):
             if tl_insert(st, p, start + k * T, start + k * T + ln, s, c, cx.port_guard[p], True) != 0:
                 return -1
@@ -257,7 +270,7 @@ cdef int try_frame(State* st, Ctx* cx, idx_t s, idx_t f, time_t t, time_t bound,
         else:
             nominal = arrival_at(cx, s, h, nf, f)
             ready = ceil_q(nominal + cx.sync, q)
-            res_a = nominal - cx.sync
+            res_a = earliest_at(cx, s, h, nf, f) - cx.sync
         start = ready
         own_wait = 0
         while True:                                  # earliest start of this hop, all instances
@@ -354,6 +367,8 @@ def list_schedule(const time_t[::1] hop_ptr,        # IN  [S+1] hops of stream s
                   const time_t[::1] frame_ptr,      # IN  [S+1] frames of stream s
                   const time_t[::1] hf_ptr,         # IN  [S+1] (hop, frame) slots: hf_ptr[s] + j*nf + f
                   const time_t[::1] hf_len,         # IN  window length, a multiple of quantum
+                  const time_t[::1] hf_slack,       # IN  window length minus transmission time
+                  const time_t[::1] hop_early,      # IN  [Hp] earliest arrival before the nominal one
                   time_t[::1] hf_start,             # INOUT start in the first period (fixed streams: IN)
                   const time_t[::1] period,         # IN  [S]
                   const time_t[::1] deadline,       # IN  [S]
@@ -382,6 +397,7 @@ def list_schedule(const time_t[::1] hop_ptr,        # IN  [S+1] hops of stream s
     cx.hop_ptr = &hop_ptr[0]; cx.hop_port = &hop_port[0]; cx.hop_parent = &hop_parent[0]
     cx.hop_prop = &hop_prop[0]; cx.hop_proc = &hop_proc[0]; cx.hop_listener = &hop_listener[0]
     cx.frame_ptr = &frame_ptr[0]; cx.hf_ptr = &hf_ptr[0]; cx.hf_len = &hf_len[0]
+    cx.hf_slack = &hf_slack[0]; cx.hop_early = &hop_early[0]
     cx.hf_start = &hf_start[0]; cx.period = &period[0]; cx.deadline = &deadline[0]; cx.cls = &cls[0]
     cx.share_ptr = &share_ptr[0]; cx.share_port = &share_port[0]; cx.port_guard = &port_guard[0]
     cx.port_gcl_max = &port_gcl_max[0]

@@ -64,7 +64,7 @@ class _State:
 
 
 def list_schedule(hop_ptr, hop_port, hop_parent, hop_prop, hop_proc, hop_listener, frame_ptr, hf_ptr, hf_len,
-                  hf_start, period, deadline, cls, share_ptr, share_port, port_guard, port_gcl_max, fixed, order,
+                  hf_slack, hop_early, hf_start, period, deadline, cls, share_ptr, share_port, port_guard, port_gcl_max, fixed, order,
                   hyper, quantum, sync, max_wait):
     """Returns (hf_start, status, block_port, block_owner, gcl_count) like the kernel's outputs."""
     n_streams, n_ports = len(period), len(port_guard)
@@ -84,6 +84,9 @@ def list_schedule(hop_ptr, hop_port, hop_parent, hop_prop, hop_proc, hop_listene
         i = slot(s, par, f)
         return hf_start[i] + hf_len[i] + hop_prop[par] + hop_proc[h]
 
+    def earliest(s, h, f):
+        return arrival(s, h, f) - hf_slack[slot(s, hop_parent[h], f)] - hop_early[h]
+
     def queue(p, c):
         return n_ports + p * N_CLASSES + c
 
@@ -92,7 +95,7 @@ def list_schedule(hop_ptr, hop_port, hop_parent, hop_prop, hop_proc, hop_listene
         for f in range(nf_of(s)):
             for h in range(hop_ptr[s], hop_ptr[s + 1]):
                 start, ln, p = hf_start[slot(s, h, f)], hf_len[slot(s, h, f)], hop_port[h]
-                res_a = start if hop_parent[h] < 0 else arrival(s, h, f) - sync
+                res_a = start if hop_parent[h] < 0 else earliest(s, h, f) - sync
                 for k in range(n_inst):
                     st.insert(p, start + k * T, start + k * T + ln, s, c, port_guard[p], True)
                     ra = res_a + k * T
@@ -113,7 +116,7 @@ def list_schedule(hop_ptr, hop_port, hop_parent, hop_prop, hop_proc, hop_listene
             else:
                 nominal = arrival(s, h, f)
                 ready = _ceil_q(nominal + sync, q)
-                res_a = nominal - sync
+                res_a = earliest(s, h, f) - sync
             start, own_wait = ready, 0
             while True:
                 blocked = False

@@ -29,6 +29,7 @@ def instances(draw):
     for s in range(n_streams):
         hf_ptr.append(hf_ptr[-1] + (hop_ptr[s + 1] - hop_ptr[s]) * (frame_ptr[s + 1] - frame_ptr[s]))
     hf_len = [quantum * draw(st.integers(1, 30)) for _ in range(hf_ptr[-1])]
+    hf_slack = [draw(st.sampled_from([0, 0, ln // 2])) for ln in hf_len]
     groups = {}
     for p, r in enumerate(resource):
         groups.setdefault(r, []).append(p)
@@ -41,7 +42,8 @@ def instances(draw):
         hop_prop=[draw(st.integers(0, 50)) for _ in range(n_hops)],
         hop_proc=[draw(st.integers(0, 50)) for _ in range(n_hops)],
         hop_listener=[draw(st.integers(0, 1)) for _ in range(n_hops)],
-        frame_ptr=frame_ptr, hf_ptr=hf_ptr, hf_len=hf_len, hf_start=[0] * hf_ptr[-1],
+        frame_ptr=frame_ptr, hf_ptr=hf_ptr, hf_len=hf_len, hf_slack=hf_slack,
+        hop_early=[draw(st.sampled_from([0, 0, 40])) for _ in range(n_hops)], hf_start=[0] * hf_ptr[-1],
         period=period, deadline=deadline, cls=cls, share_ptr=share_ptr, share_port=share_port,
         port_guard=[draw(st.sampled_from([0, 100])) for _ in range(n_ports)],
         port_gcl_max=[draw(st.integers(4, 60)) for _ in range(n_ports)],
@@ -50,7 +52,8 @@ def instances(draw):
 
 
 _TYPES = dict(hop_ptr=np.int64, hop_port=np.int32, hop_parent=np.int32, hop_prop=np.int64, hop_proc=np.int64,
-              hop_listener=np.int8, frame_ptr=np.int64, hf_ptr=np.int64, hf_len=np.int64, hf_start=np.int64,
+              hop_listener=np.int8, frame_ptr=np.int64, hf_ptr=np.int64, hf_len=np.int64, hf_slack=np.int64,
+              hop_early=np.int64, hf_start=np.int64,
               period=np.int64, deadline=np.int64, cls=np.int8, share_ptr=np.int64, share_port=np.int32,
               port_guard=np.int64, port_gcl_max=np.int64, fixed=np.int32, order=np.int32)
 

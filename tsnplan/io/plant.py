@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tsnplan.errors import InputError, Problem
@@ -19,7 +19,6 @@ from tsnplan.model.streams import StreamSet
 __all__ = ["Plant", "load_plant", "TIMING_TSNKIT", "TIMING_IEEE"]
 
 
-
 @dataclass(frozen=True)
 class Plant:
     """A network, its streams and the timing convention they follow."""
@@ -27,9 +26,16 @@ class Plant:
     network: Network
     streams: StreamSet
     timing: str = TIMING_IEEE
+    _compiled: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def compile(self, percentile: float = DEFAULT_PERCENTILE) -> CompiledProblem:
-        return compile_problem(self.network, self.streams, percentile=percentile, timing=self.timing)
+        """The compiled problem, made once per percentile: the load check and the verb share it
+        (compiled problems are never modified; kernels take their arrays as ``const``)."""
+        problem = self._compiled.get(percentile)
+        if problem is None:
+            problem = self._compiled[percentile] = compile_problem(self.network, self.streams,
+                                                                   percentile=percentile, timing=self.timing)
+        return problem
 
 
 @contextmanager

@@ -2,7 +2,11 @@
 
 Windows are written for the first period only when every instance repeats them at ``k * period``;
 otherwise every instance is written with its ``"instance": k``. Reading needs the compiled problem
-of the same network and streams, and checks that the file matches it.
+of the same network and streams, and checks that the file matches it; when the file's routes
+(``paths``, ``replica_paths``) differ from the problem's, as after the scheduler re-routed
+streams, the problem is compiled again with the file's routes and the result's
+``extra["problem"]`` holds it (the result's hop indices refer to it). Each port's ``gcl.cycle_ns``
+is its own cycle (a divisor of the hyperperiod).
 """
 from __future__ import annotations
 
@@ -12,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from tsnplan.errors import InputError, LimitError, Problem
-from tsnplan.model.compile import CompiledProblem
+from tsnplan.model.compile import CompiledProblem, compile_problem
+from tsnplan.model.routing import Routes
 from tsnplan.schedule.result import Explanation, Gcl, ScheduleResult, ScheduleStatus
 
 __all__ = ["schedule_to_json", "schedule_from_json", "write_schedule", "read_schedule", "dump_schedule", "FORMAT"]
@@ -45,11 +50,11 @@ def schedule_to_json(problem: CompiledProblem, result: ScheduleResult) -> dict:
     ports = {}
     if result.gcl is not None:
         for p, name in enumerate(problem.port_names):
-            entries = result.gcl.entries(p)
+            entries = result.gcl.port_entries(p)
             ports[name] = {
                 "rate_bps": int(problem.port_rate_bps[p]),
                 "propagation_ns": int(problem.port_prop_ns[p]),
-                "gcl": {"base_time_ns": result.gcl.base_time_ns, "cycle_ns": result.gcl.cycle_ns,
+                "gcl": {"base_time_ns": result.gcl.base_time_ns, "cycle_ns": result.gcl.cycle(p),
                         "entries": [{"duration_ns": d, "gates": g} for d, g in entries]},
             }
     streams = {}
@@ -158,6 +163,11 @@ def schedule_from_json(doc, problem: CompiledProblem, file: str = "schedule.json
     except ValueError as exc:
         raise InputError([Problem(file, "", str(exc))]) from None
     streams_doc = doc.get("streams") if isinstance(doc.get("streams"), dict) else {}
+    rerouted = _file_routes(problem, streams_doc, file)
+    original = problem
+    if rerouted is not None:
+        problem = compile_problem(problem.network, problem.streams, rerouted,
+                                  percentile=problem.percentile, timing=problem.timing)
     ptr, hops, frames, insts, starts, ends = [0], [], [], [], [], []
     classes = np.zeros(problem.n_streams, dtype=np.int8)
     latency = np.full(int(problem.listener_ptr[-1]), -1, dtype=np.int64)
@@ -192,7 +202,41 @@ def schedule_from_json(doc, problem: CompiledProblem, file: str = "schedule.json
         window_frame=np.array(frames, dtype=np.int32), window_instance=np.array(insts, dtype=np.int32),
         window_start_ns=np.array(starts, dtype=np.int64), window_end_ns=np.array(ends, dtype=np.int64),
         stream_class=classes, listener_latency_ns=latency, gcl=gcl, explanations=explanations,
-        warnings=tuple(map(str, doc.get("warnings", []))))
+        warnings=tuple(map(str, doc.get("warnings", []))),
+        extra={"problem": problem} if problem is not original else {})
+
+
+def _file_routes(problem: CompiledProblem, streams_doc: dict, file: str) -> Routes | None:
+    """The problem's routes with the file's paths where they differ; None if none does."""
+    paths, replicas = dict(problem.routes.paths), dict(problem.routes.replicas)
+    changed, problems = False, []
+    nodes = problem.network.graph
+    for stream_id, entry in streams_doc.items():
+        if stream_id not in problem.stream_index or not isinstance(entry, dict):
+            continue
+        for key, table in (("paths", paths), ("replica_paths", replicas)):
+            if key not in entry:
+                continue
+            raw = entry[key]
+            try:
+                got = tuple(tuple(str(n) for n in path) for path in raw)
+            except TypeError:
+                problems.append(Problem(file, f"stream {stream_id!r}", f"'{key}' must be a list of node lists"))
+                continue
+            bad = [path for path in got if len(path) < 2 or any(not nodes.has_edge(a, b) for a, b in zip(path, path[1:]))]
+            if bad:
+                problems.append(Problem(file, f"stream {stream_id!r}", f"{key} {list(bad[0])} is not a path of the network"))
+                continue
+            old = tuple(p for p in table.get(stream_id, ()) if p) if key == "replica_paths" else table.get(stream_id)
+            if got != old:
+                table[stream_id] = got
+                changed = True
+    if problems:
+        raise InputError(problems)
+    if not changed:
+        return None
+    return Routes(paths=paths, unreachable=problem.routes.unreachable, replicas=replicas,
+                  redundancy_issues=problem.routes.redundancy_issues)
 
 
 def _read_stream_windows(problem, s, entry, hyper, hops, frames, insts, starts, ends) -> None:
@@ -228,21 +272,23 @@ def _read_stream_windows(problem, s, entry, hyper, hops, frames, insts, starts, 
 def _read_gcl(ports_doc, problem, hyper, file, problems) -> Gcl | None:
     if not isinstance(ports_doc, dict) or not ports_doc:
         return None
-    ptr, durations, gates = [0], [], []
-    cycle = hyper
+    ptr, durations, gates, cycles = [0], [], [], []
     for name in problem.port_names:
         entry = ports_doc.get(name)
+        cycles.append(hyper)
         try:
             gcl = entry["gcl"] if isinstance(entry, dict) else None
             if gcl is None:
                 durations.append(hyper); gates.append(0xFF)
             else:
-                cycle = _int(gcl.get("cycle_ns", hyper), "cycle_ns")
+                cycles[-1] = cycle = _int(gcl.get("cycle_ns", hyper), "cycle_ns")
+                if cycle == 0 or hyper % cycle:
+                    raise ValueError(f"cycle_ns {cycle} does not divide the hyperperiod {hyper}")
                 for e in gcl.get("entries", []):
                     durations.append(_int(e["duration_ns"], "duration_ns"))
                     gates.append(_int(e["gates"], "gates") & 0xFF)
         except (ValueError, TypeError, KeyError) as exc:
             problems.append(Problem(file, f"port {name!r}", f"bad gate control list: {exc}"))
         ptr.append(len(durations))
-    return Gcl(cycle, 0, np.array(ptr, dtype=np.int64), np.array(durations, dtype=np.int64),
-               np.array(gates, dtype=np.int32))
+    return Gcl(hyper, 0, np.array(ptr, dtype=np.int64), np.array(durations, dtype=np.int64),
+               np.array(gates, dtype=np.int32), port_cycle_ns=np.array(cycles, dtype=np.int64))

@@ -65,8 +65,8 @@ def _node_ref(reader: FieldReader, role: str, value, network: Network | None) ->
         return None
     name = str(value)
     if network is not None:
-        if name not in network.graph:
-            reader.problem(f"{role} {name!r} is not a node of the network", suggest(name, network.graph.nodes))
+        if not network.has_node(name):
+            reader.problem(f"{role} {name!r} is not a node of the network", suggest(name, network.node_ids))
             return None
         if network.node(name).kind is NodeKind.T1S_SEGMENT:
             reader.problem(f"{role} {name!r} is a T1S segment, not a station")

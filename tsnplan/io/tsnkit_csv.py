@@ -224,7 +224,7 @@ def _read_tasks(path: Path, network: Network | None, problems: list[Problem]) ->
                 row.problem(f"jitter {jitter} ns is longer than the period {period} ns")
         if network is not None:
             for role, node in [("src", str(talker))] * (talker is not None) + [("dst", n) for n in listeners]:
-                if node not in network.graph:
+                if not network.has_node(node):
                     row.problem(f"{role}: node {node} is not in the topology")
                 elif network.node(node).kind is not NodeKind.END_STATION:
                     row.problem(f"{role}: node {node} is a bridge, not an end station (a node with one link)")

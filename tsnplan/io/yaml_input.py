@@ -7,15 +7,11 @@ fast: nesting is counted as it opens (PyYAML's C composer recurses and overflows
 a deeply nested file), aliases are counted and their expansion measured (alias bombs), only the
 standard scalar types are built, and plain-scalar resolution is cached (a 20 000-stream file
 repeats its keys and units thousands of times). Every failure is an ``InputError`` naming the
-file and the line.
+file and the line. PyYAML is imported only when YAML is parsed: the tsnkit CSV path never needs it.
 """
 from __future__ import annotations
 
 from pathlib import Path
-
-import yaml
-from yaml.events import (AliasEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent, ScalarEvent,
-                         SequenceEndEvent, SequenceStartEvent)
 
 from tsnplan.errors import InputError, LimitError, Problem
 from tsnplan.io.files import read_text
@@ -29,7 +25,6 @@ MAX_DEPTH = 32
 #: Aliases may make a document expand to at most this many values beyond what its text holds.
 MAX_EXPANDED_VALUES = 1_000_000
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
 _SCALAR_TAGS = {_STR, "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
@@ -46,8 +41,11 @@ class _Scalars:
     """YAML 1.1 scalars exactly as PyYAML's safe loader reads them, memoised by text."""
 
     def __init__(self):
+        import yaml
+
         self.resolver = yaml.resolver.Resolver()
         self.constructor = yaml.constructor.SafeConstructor()
+        self.scalar_node = yaml.ScalarNode
         self.plain: dict[str, tuple[str, object]] = {}
 
     def build(self, event: ScalarEvent, line: int):
@@ -57,13 +55,13 @@ class _Scalars:
         key = event.value if tag is None else f"{tag}\x00{event.value}"
         cached = self.plain.get(key)
         if cached is None:
-            tag = tag or self.resolver.resolve(yaml.ScalarNode, event.value, (True, False))
+            tag = tag or self.resolver.resolve(self.scalar_node, event.value, (True, False))
             if tag == _MERGE:
                 cached = (_MERGE, event.value)
             elif tag not in _SCALAR_TAGS:
                 raise _BuildError(f"unsupported YAML tag {tag!r}", line)
             else:
-                node = yaml.ScalarNode(tag, event.value)
+                node = self.scalar_node(tag, event.value)
                 cached = (tag, self.constructor.yaml_constructors[tag](self.constructor, node))
             if len(self.plain) < 100_000:
                 self.plain[key] = cached
@@ -125,6 +123,9 @@ class _Open:
 
 def _build(events, scalars: _Scalars):
     """The single document of an event stream as Python values; ``_BuildError`` when refused."""
+    from yaml.events import (AliasEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent, ScalarEvent,
+                             SequenceEndEvent, SequenceStartEvent)
+
     anchors: dict[str, tuple[object, int]] = {}
     open_anchors: set[str] = set()
     stack: list[_Open] = []
@@ -185,8 +186,10 @@ def _build(events, scalars: _Scalars):
 
 def parse_yaml(text: str, name: str):
     """Parse YAML text into plain Python values; ``name`` is the file named in problems."""
+    import yaml
+
     try:
-        return _build(yaml.parse(text, Loader=_Loader), _Scalars())
+        return _build(yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)), _Scalars())
     except _BuildError as exc:
         error = LimitError if exc.limit else InputError
         raise error([Problem(name, "", exc.message if exc.limit else f"invalid YAML: {exc.message}", exc.line)]) from None

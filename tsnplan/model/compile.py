@@ -142,7 +142,7 @@ def compile_problem(network: Network, streams: StreamSet, routes: Routes | None 
     occupies ``ceil(size / 100) * 100`` bytes with no overhead, and windows use 100 ns slots.
     """
     routes = routes or route_streams(network, streams.streams)
-    node_names = tuple(sorted(network.graph.nodes))
+    node_names = tuple(network.node_ids)
     node_index = {n: i for i, n in enumerate(node_names)}
     port_names = tuple(network.ports)
     port_index = {p: i for i, p in enumerate(port_names)}

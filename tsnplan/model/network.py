@@ -1,8 +1,10 @@
-"""The network model: typed node and link records on a networkx graph, plus directed egress ports.
+"""The network model: typed node and link records in an undirected graph, plus directed egress ports.
 
-Graph attribute keys (the only ones tsnplan reads): node ``record`` (a ``Node``), edge ``record``
-(a ``Link``). Node and edge insertion follows sorted ids, so traversal order, and every result
-derived from it, is deterministic.
+``Network`` keeps its own adjacency (plain dicts, insertion in sorted id order, so traversal
+order and every result derived from it are deterministic); routing and compilation read only
+that. ``Network.graph`` is the same graph as a networkx ``Graph`` (node attribute ``record``: a
+``Node``, edge attribute ``record``: a ``Link``), built on first use for the graph algorithms
+that want it: importing networkx costs more than scheduling a thousand tsnkit streams.
 
 A port is one direction of a link: ``"a->b"`` is a's egress towards b. Ports of stations on one
 10BASE-T1S segment share the medium; ``Port.resource`` names what a transmission occupies (the
@@ -13,8 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-
-import networkx as nx
+from functools import cached_property
 
 from tsnplan.model.media.ethernet import Medium
 from tsnplan.model.media.fiveg import FiveGProfile
@@ -106,15 +107,16 @@ class Network:
         self.name = name
         self.source = source
         self.user_profiles = dict(user_profiles or {})
-        self.graph = nx.Graph()
-        self._records: dict[str, Node] = {}     # node() is called per hop in compile: skip networkx views
-        for node in sorted(nodes, key=lambda n: n.id):
-            self.graph.add_node(node.id, record=node)
-            self._records[node.id] = node
+        self._records: dict[str, Node] = {node.id: node for node in sorted(nodes, key=lambda n: n.id)}
+        # node -> {neighbour: link}, filled like networkx fills Graph._adj (a re-added link replaces
+        # the record and keeps its place), so neighbour and link order match ``graph``.
+        self._adj: dict[str, dict[str, Link]] = {n: {} for n in self._records}
         for link in sorted(links, key=lambda l: (min(l.a, l.b), max(l.a, l.b))):
-            self.graph.add_edge(link.a, link.b, record=link)
+            self._adj.setdefault(link.a, {})[link.b] = link
+            self._adj.setdefault(link.b, {})[link.a] = link
+        self._links = tuple(self._edge_records())
         self.ports: dict[str, Port] = {}
-        for link in self.links:
+        for link in self._links:
             for src, dst in ((link.a, link.b), (link.b, link.a)):
                 name = port_name(src, dst)
                 dst_kind = self.node(dst).kind
@@ -124,26 +126,62 @@ class Network:
                                         passthrough=src_kind is NodeKind.T1S_SEGMENT)
         self.ports = dict(sorted(self.ports.items()))
 
+    def _edge_records(self):
+        """Each link once, in networkx's ``Graph.edges`` order."""
+        seen: set[str] = set()
+        for u, neighbours in self._adj.items():
+            for v, link in neighbours.items():
+                if v not in seen:
+                    yield link
+            seen.add(u)
+
+    @cached_property
+    def graph(self):
+        """The network as a ``networkx.Graph`` with ``record`` attributes (built once, on first use)."""
+        import networkx as nx
+
+        graph = nx.Graph()
+        for node in self._records.values():
+            graph.add_node(node.id, record=node)
+        for link in sorted(self._links, key=lambda l: (min(l.a, l.b), max(l.a, l.b))):
+            graph.add_edge(link.a, link.b, record=link)
+        return graph
+
     def node(self, node_id: str) -> Node:
         return self._records[node_id]
 
+    def has_node(self, node_id: str) -> bool:
+        return node_id in self._records
+
+    def has_link(self, a: str, b: str) -> bool:
+        return b in self._adj.get(a, ())
+
+    @property
+    def node_ids(self) -> list[str]:
+        """Node ids in sorted order."""
+        return list(self._records)
+
     @property
     def nodes(self) -> list[Node]:
-        return [data["record"] for _, data in self.graph.nodes(data=True)]
+        return list(self._records.values())
 
     @property
     def links(self) -> list[Link]:
-        return [data["record"] for _, _, data in self.graph.edges(data=True)]
+        return list(self._links)
 
     def link(self, a: str, b: str) -> Link:
-        return self.graph.edges[a, b]["record"]
+        return self._adj[a][b]
+
+    def neighbours(self, node_id: str) -> list[str]:
+        """Neighbours of a node, in sorted id order."""
+        return sorted(self._adj[node_id])
 
     def port(self, src: str, dst: str) -> Port:
         return self.ports[port_name(src, dst)]
 
     def segment_members(self, segment: str) -> list[str]:
         """Stations on a T1S segment, in PLCA id order."""
-        members = [(self.link(segment, m).plca_id, m) for m in self.graph.neighbors(segment)]
+        members = [(link.plca_id, m) for m, link in self._adj[segment].items()]
         return [m for _, m in sorted(members, key=lambda t: (t[0] if t[0] is not None else 1 << 30, t[1]))]
 
     def without(self, *, links: tuple[tuple[str, str], ...] = (), nodes: tuple[str, ...] = ()) -> "Network":
@@ -155,4 +193,4 @@ class Network:
         return Network(self.name, keep_nodes, keep_links, self.source, self.user_profiles)
 
     def __repr__(self) -> str:
-        return f"Network({self.name!r}, {self.graph.number_of_nodes()} nodes, {self.graph.number_of_edges()} links)"
+        return f"Network({self.name!r}, {len(self._records)} nodes, {len(self._links)} links)"

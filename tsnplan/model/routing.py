@@ -30,7 +30,7 @@ class Routes:
 
 
 def _sorted_adjacency(network: Network) -> dict[str, list[str]]:
-    return {n: sorted(network.graph.neighbors(n)) for n in network.graph.nodes}
+    return {n: network.neighbours(n) for n in network.node_ids}
 
 
 def _end_stations(network: Network) -> frozenset[str]:
@@ -74,7 +74,7 @@ def route_streams(network: Network, streams: list[Stream] | tuple[Stream, ...]) 
     issues: dict[str, str] = {}
     pair_cache: dict = {}
     for stream in streams:
-        if stream.talker not in network.graph:
+        if not network.has_node(stream.talker):
             unreachable[stream.id] = stream.listeners
             continue
         # A single-homed talker's tree is its neighbour's tree with the talker in front (same

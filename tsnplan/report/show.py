@@ -83,7 +83,7 @@ def render_show(plant, problem, load, console, top: int = 20) -> None:
     network = plant.network
     timing = "  [dim]tsnkit timing[/dim]" if plant.timing == "tsnkit" else ""
     console.print(f"[bold]{network.name}[/bold]  ({network.source}){timing}", soft_wrap=True)
-    console.print(f"{network.graph.number_of_nodes()} nodes, {len(network.links)} links, "
+    console.print(f"{len(network.nodes)} nodes, {len(network.links)} links, "
                   f"{len(plant.streams)} streams", soft_wrap=True)
 
     nodes = Table(title="Nodes", title_justify="left")

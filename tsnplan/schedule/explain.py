@@ -47,6 +47,15 @@ def port_demand(layout: Layout) -> np.ndarray:
     return (total * 1_000_000 // layout.hyper).astype(np.int64)
 
 
+def _fiveg_spread(layout: Layout, s: int, port: int) -> int:
+    """Arrival spread of stream ``s`` at ``port`` when that hop follows a 5G bridge, else 0."""
+    p = layout.problem
+    for h in range(int(p.hop_ptr[s]), int(p.hop_ptr[s + 1])):
+        if p.hop_port[h] == port and layout.hop_early[h] > 0:
+            return int(layout.hop_early[h])
+    return 0
+
+
 def explain(layout: Layout, failed: list[tuple[int, int, int, int]]) -> list[Explanation]:
     """Explanations for ``(stream, status, block_port, block_owner)`` of the streams left out."""
     p = layout.problem
@@ -72,6 +81,16 @@ def explain(layout: Layout, failed: list[tuple[int, int, int, int]]) -> list[Exp
                 sid, f"the gate control list of {p.port_names[port]} would need more than its "
                      f"{int(p.port_gcl_max[port])} entries", tuple(conflicts),
                 "a bridge with a longer gate control list, or fewer streams through this port"))
+            continue
+        spread = _fiveg_spread(layout, s, port)
+        if spread:
+            out.append(Explanation(
+                sid, f"after the 5G bridge its frames arrive anywhere in a {spread} ns interval (minimum "
+                     f"delay to the planning quantile), and the queue of {p.port_names[port]} holds "
+                     "another stream's frame then" + (f", e.g. {p.stream_ids[owner]}'s" if owner >= 0 and owner != s else ""),
+                tuple(conflicts),
+                "hold-and-forward in the 5G bridge (hold_and_forward: true), a lower percentile, "
+                "or a longer period"))
             continue
         where = p.port_names[port] if port >= 0 else "its route"
         load = f" (scheduled demand {demand[port] / 10_000:.1f} % of the link)" if port >= 0 else ""

@@ -1,4 +1,8 @@
-"""Windows → per-port gate control lists (802.1Qbv), one cycle = the hyperperiod, base time 0.
+"""Windows → per-port gate control lists (802.1Qbv), base time 0, one cycle per port.
+
+A port's cycle is the lcm of the periods of the streams crossing it (``Layout.port_cycle``, a
+divisor of the hyperperiod): its windows repeat with it, so the list holds one cycle's windows
+and a port with fast streams stays within the bridge's entry limit however long the hyperperiod.
 
 During a window only its stream's traffic class is open. Outside windows the scheduled classes
 are closed and the unscheduled classes of the port are open, except during a guard band of one
@@ -60,20 +64,24 @@ def build_gcl(layout: Layout, hop: np.ndarray, start: np.ndarray, end: np.ndarra
     port, start, end, cls = port[order], start[order], end[order], cls[order]
     bounds = np.searchsorted(port, np.arange(p.n_ports + 1))
     ptr, durations, gates = [0], [], []
+    cycles = np.where(bounds[1:] > bounds[:-1], layout.port_cycle, layout.hyper).astype(np.int64)
     for q in range(p.n_ports):
         lo, hi = int(bounds[q]), int(bounds[q + 1])
         all_open = (1 << int(p.port_queues[q])) - 1
+        cycle = int(cycles[q])
         if lo == hi:
-            entries = [[layout.hyper, all_open]]
+            entries = [[cycle, all_open]]
         else:
-            entries = _port_entries(start[lo:hi].tolist(), end[lo:hi].tolist(), cls[lo:hi].tolist(),
-                                    layout.hyper, int(layout.port_guard[q]), int(layout.port_unsched_mask[q]))
+            first = slice(lo, lo + int(np.searchsorted(start[lo:hi], cycle)))
+            entries = _port_entries(start[first].tolist(), end[first].tolist(), cls[first].tolist(),
+                                    cycle, int(layout.port_guard[q]), int(layout.port_unsched_mask[q]))
         for d, g in entries:
             durations.append(d)
             gates.append(g)
         ptr.append(len(durations))
     return Gcl(cycle_ns=layout.hyper, base_time_ns=0, ptr=np.array(ptr, dtype=np.int64),
-               duration_ns=np.array(durations, dtype=np.int64), gates=np.array(gates, dtype=np.int32))
+               duration_ns=np.array(durations, dtype=np.int64), gates=np.array(gates, dtype=np.int32),
+               port_cycle_ns=cycles)
 
 
 def gcl_entry_counts(gcl: Gcl) -> np.ndarray:

@@ -111,7 +111,8 @@ def ilp_schedule(problem: CompiledProblem, options: ScheduleOptions, time_limit_
                 if p.hop_parent[h] >= 0:
                     par = layout.slot(s, int(p.hop_parent[h]), f)
                     arrival = int(rel[par] + layout.hf_len[par] + p.hop_prop_ns[p.hop_parent[h]] + p.hop_proc_ns[h])
-                    pre = int(rel[i]) - (arrival - layout.sync)
+                    earliest = arrival - int(layout.hf_slack[par]) - int(layout.hop_early[h])
+                    pre = int(rel[i]) - (earliest - layout.sync)
                 else:
                     pre = 0
                 items.append((("q", port, int(layout.cls[s])), s, f, int(rel[i]) - pre, ln + pre))

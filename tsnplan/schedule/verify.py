@@ -4,14 +4,19 @@ Every schedule leaves ``tsnplan.schedule`` through ``verify``; a schedule read f
 checked the same way. Returns human-readable problems (empty = valid):
 
 - every placed stream has one window per (hop, frame, instance), of the exact transmission time
-  rounded up to the quantum (``time_quantum_ns`` and the GCL granularities), starting inside its
-  instance's period and ending inside the hyperperiod;
+  (on a 10BASE-T1S member plus the worst-case PLCA wait: one beacon, every TO timer and the
+  largest unscheduled frame of every other member) rounded up to the quantum
+  (``time_quantum_ns`` and the GCL granularities), starting inside its instance's period and
+  ending inside the hyperperiod;
 - no two windows overlap on a port or a shared medium over the hyperperiod;
 - hop precedence: start >= parent end + propagation + processing + sync error;
-- frame isolation: in one (port, traffic class) queue the residencies [arrival - sync, end) of
-  two frames never overlap, so the FIFO order does not depend on the clocks;
+- frame isolation: in one (port, traffic class) queue the residencies [earliest arrival - sync,
+  end) of two frames never overlap, so the FIFO order does not depend on the clocks; the earliest
+  arrival counts from the parent window's end minus its PLCA room, and after a 5G bridge without
+  hold-and-forward from the profile's minimum delay instead of the planning quantile;
 - latency per listener (either route) <= deadline and equal to the reported one; jitter <= limit;
-- GCL: one cycle of the hyperperiod, at most ``port_gcl_max`` entries, durations on the port's
+- GCL: per port one cycle dividing the hyperperiod (checked repeated over it), at most
+  ``port_gcl_max`` entries, durations on the port's
   granularity; during each window its class open and every other scheduled class closed; a
   scheduled class open only in its windows; a guard band before each window (unscheduled closed).
 """
@@ -21,7 +26,9 @@ import math
 
 import numpy as np
 
-from tsnplan.model.compile import CompiledProblem
+from tsnplan.model.compile import CompiledProblem, fiveg_hop_profiles
+from tsnplan.model.media.ethernet import Medium
+from tsnplan.model.media.t1s import PlcaConfig, access_wait_ns
 from tsnplan.schedule.result import ScheduleResult
 
 __all__ = ["verify", "GUARD_FRAME_WIRE_BYTES"]
@@ -85,7 +92,8 @@ def verify(problem: CompiledProblem, result: ScheduleResult, *, sync_error_ns: i
     port = p.hop_port[hop].astype(np.int64)
     rate = p.port_rate_bps[port]
     tx = _ceil_div(p.frame_wire_bytes[p.frame_ptr[wstream] + frame] * 8 * 1_000_000_000, rate)
-    want = _ceil_div(tx, q) * q
+    plca_wait = _plca_wait(p)[port]
+    want = _ceil_div(tx + plca_wait, q) * q
     for w in np.flatnonzero(end - start != want)[:limit]:
         out.append(f"stream {p.stream_ids[wstream[w]]}: window on {p.port_names[port[w]]} lasts "
                    f"{end[w] - start[w]} ns, transmission takes {want[w]} ns")
@@ -122,7 +130,10 @@ def verify(problem: CompiledProblem, result: ScheduleResult, *, sync_error_ns: i
                    f"before the frame can arrive ({arrival[w] + sync_error_ns} ns)")
     # frame isolation per (port, class)
     cls = r.stream_class[wstream].astype(np.int64)
-    res_a = np.where(parent >= 0, arrival - sync_error_ns, start)
+    slack = np.where(plca_wait > 0, end - start - tx, 0)
+    early = np.zeros(len(hop), dtype=np.int64)
+    early[child] = slack[pw] + _early_arrival(p)[hop[child]]
+    res_a = np.where(parent >= 0, arrival - early - sync_error_ns, start)
     qk = port * 8 + cls
     o = np.lexsort((start, qk))                  # a stream's own copies (FRER) queue behind each other
     own = (qk[o][1:] == qk[o][:-1]) & (wstream[o][1:] == wstream[o][:-1])
@@ -136,6 +147,41 @@ def verify(problem: CompiledProblem, result: ScheduleResult, *, sync_error_ns: i
     out += _verify_latency(p, r, hop, frame, inst, start, end, wstream, placed, order, key, fmax, imax, limit)
     out += _verify_gcl(p, r, hop, start, end, wstream, guard, limit)
     return out[:limit] if len(out) > limit else out
+
+
+def _plca_wait(p: CompiledProblem) -> np.ndarray:
+    """Per port: worst-case wait of a 10BASE-T1S member for its transmit opportunity (0 off T1S)."""
+    net = p.network
+    out = np.zeros(p.n_ports, dtype=np.int64)
+    sched = p.stream_scheduled.astype(bool)
+    unsched_max = np.zeros(p.n_ports, dtype=np.int64)
+    for s in np.flatnonzero(~sched):
+        size = int(p.frame_mac_bytes[p.frame_ptr[s]:p.frame_ptr[s + 1]].max())
+        for h in range(int(p.hop_ptr[s]), int(p.hop_ptr[s + 1])):
+            unsched_max[p.hop_port[h]] = max(unsched_max[p.hop_port[h]], size)
+    for q, name in enumerate(p.port_names):
+        port = net.ports[name]
+        if port.link.medium is not Medium.T1S or port.passthrough:
+            continue
+        members = net.segment_members(port.dst)
+        ids = [net.link(port.dst, m).plca_id for m in members]
+        count = max([(net.node(port.dst).plca or PlcaConfig()).node_count or len(members)]
+                    + [(i if i is not None else k) + 1 for k, i in enumerate(ids)])
+        sizes = [int(unsched_max[p.port_index[f"{m}->{port.dst}"]]) for m in members]
+        out[q] = access_wait_ns(net.node(port.dst).plca or PlcaConfig(), count, members.index(port.src), sizes)
+    return out
+
+
+def _early_arrival(p: CompiledProblem) -> np.ndarray:
+    """Per hop: planning quantile minus minimum of the 5G delay before it (0 with hold-and-forward)."""
+    out = np.zeros(p.n_hops, dtype=np.int64)
+    for h in np.flatnonzero(p.hop_profile >= 0):
+        port = int(p.hop_port[h])
+        node = p.node_names[p.port_src[port]]
+        if not p.network.node(node).hold_and_forward:
+            parts = fiveg_hop_profiles(p.network, node, p.port_names[p.hop_port[p.hop_parent[h]]], p.port_names[port])
+            out[h] = sum(x.quantile_ns(p.percentile) - x.min_ns for x in parts)
+    return out
 
 
 def _verify_latency(p, r, hop, frame, inst, start, end, wstream, placed, order, key, fmax, imax, limit):
@@ -184,6 +230,9 @@ def _verify_gcl(p, r, hop, start, end, wstream, guard, limit):
     H = r.hyperperiod_ns
     if g.cycle_ns != H or len(g.ptr) != p.n_ports + 1:
         return [f"GCL cycle {g.cycle_ns} ns or port count does not match the hyperperiod {H} ns"]
+    if g.port_cycle_ns is not None and (len(g.port_cycle_ns) != p.n_ports or (g.port_cycle_ns <= 0).any()
+                                        or (H % g.port_cycle_ns).any()):
+        return ["a port's GCL cycle does not divide the hyperperiod"]
     port = p.hop_port[hop].astype(np.int64) if len(hop) else np.zeros(0, np.int64)
     cls = r.stream_class[wstream].astype(np.int64)
     counts = np.bincount(np.repeat(np.arange(p.n_streams), np.diff(r.window_ptr)), minlength=p.n_streams)
@@ -192,13 +241,15 @@ def _verify_gcl(p, r, hop, start, end, wstream, guard, limit):
         sched_mask |= 1 << int(c)
     for q in range(p.n_ports):
         lo, hi = int(g.ptr[q]), int(g.ptr[q + 1])
-        dur, gates = g.duration_ns[lo:hi].astype(np.int64), g.gates[lo:hi].astype(np.int64)
         name = p.port_names[q]
         if hi - lo > p.port_gcl_max[q]:
             out.append(f"GCL of {name} has {hi - lo} entries, the bridge holds {int(p.port_gcl_max[q])}")
-        if dur.sum() != H or (dur <= 0).any():
-            out.append(f"GCL of {name} does not cover the cycle exactly")
+        if int(g.duration_ns[lo:hi].sum()) != g.cycle(q) or (g.duration_ns[lo:hi] <= 0).any():
+            out.append(f"GCL of {name} does not cover its cycle exactly")
             continue
+        tiled = g.entries(q)
+        dur = np.array([d for d, _ in tiled], dtype=np.int64)
+        gates = np.array([x for _, x in tiled], dtype=np.int64)
         if (dur % int(p.port_gcl_granularity_ns[q])).any():
             out.append(f"GCL of {name} has durations off its {int(p.port_gcl_granularity_ns[q])} ns granularity")
         begin = np.concatenate([[0], np.cumsum(dur)])

@@ -32,6 +32,8 @@ def run(args, console) -> ExitStatus:
     if args.stream is not None and args.stream not in problem.stream_index:
         raise UsageError(f"--stream: {args.stream!r} is not a stream of the plant")
     schedule = read_schedule(args.schedule, problem) if args.schedule else None
+    if schedule is not None:
+        problem = schedule.extra.get("problem", problem)   # the file's routes (re-routed streams)
     result = compute_budget(problem, schedule, percentile)
     if args.json:
         print_json(budget_to_json(result, args.stream))

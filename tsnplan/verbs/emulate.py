@@ -62,6 +62,8 @@ def run(args, console) -> ExitStatus:
     if args.stream is not None and args.stream not in problem.stream_index:
         raise UsageError(f"--stream: {args.stream!r} is not a stream of the plant")
     schedule = read_schedule(args.schedule, problem) if args.schedule else None
+    if schedule is not None:
+        problem = schedule.extra.get("problem", problem)   # the file's routes (re-routed streams)
     capture = tuple(args.capture) or (listener_ports(problem) if args.pcap else ())
     scenario = Scenario(duration_ns=duration, failures=tuple(parse_failure(f) for f in args.fail),
                         background_load=background, capture_ports=capture, preemption=not args.no_preemption,
