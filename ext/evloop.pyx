@@ -55,6 +55,7 @@ cdef enum:
     CTL_FAIL = 0
     CTL_RESTORE = 1
     CTL_SWITCH = 2
+    CTL_GATES = 3
 
 cdef enum:
     PLCA_PARKED = 0
@@ -141,11 +142,12 @@ cdef class EventLoop:
     cdef const idx_t[::1] port_express
     cdef const time_t[::1] port_cbs_slope     # P*8, idle slope bit/s, 0 = strict priority
     cdef const flag_t[::1] port_capture
-    cdef const idx_t[::1] port_open_always
-    cdef const time_t[::1] gcl_ptr
-    cdef const time_t[::1] gcl_start         # offset of each entry in the cycle; entries tile [0, cycle)
+    cdef const time_t[::1] gcl_ptr           # gate lists (rows); row p < P is port p's list at start
+    cdef const time_t[::1] gcl_start         # offset of each entry in its row's cycle; entries tile [0, cycle)
     cdef const idx_t[::1] gcl_gates
-    cdef time_t gcl_cycle, gcl_base
+    cdef const time_t[::1] gcl_cycle         # per row
+    cdef const time_t[::1] gcl_base          # per row
+    cdef const idx_t[::1] gcl_always         # per row: classes open throughout the cycle
     cdef const flag_t[::1] res_plca
     cdef const idx_t[::1] res_n_to
     cdef const time_t[::1] res_to_ns
@@ -214,6 +216,7 @@ cdef class EventLoop:
     cdef idx_t[::1] pk_next
     cdef idx_t[::1] pk_from
     cdef int64_t[::1] pk_epoch
+    cdef time_t[::1] pk_arrive    # when the last bit reaches the node after port pk_from
     cdef flag_t[::1] pk_tc
     cdef idx_t[::1] q_head
     cdef idx_t[::1] q_tail
@@ -229,6 +232,9 @@ cdef class EventLoop:
     cdef time_t[::1] port_kick_at
     cdef public flag_t[::1] port_up
     cdef int64_t[::1] port_epoch
+    cdef time_t[::1] port_fail_ptr   # P+1: port p's failure times in port_fail_ns[ptr[p]:ptr[p+1]]
+    cdef time_t[::1] port_fail_ns    # indexed by the epoch the failure ended
+    cdef idx_t[::1] port_gcl         # the gate list (row) port p runs now
     cdef idx_t[::1] port_held
     cdef flag_t[::1] res_state
     cdef idx_t[::1] res_to
@@ -268,14 +274,13 @@ cdef class EventLoop:
     def __init__(self, dict a, uint64_t seed, int record_capacity=65536, int trace_capacity=65536,
                  int trace_level=0):
         """``a`` maps the input names above to C-contiguous arrays of their dtypes (the engine
-        builds and checks them); scalars are ``gcl_cycle``, ``gcl_base``, ``bg_wire_bytes``,
-        ``bg_class``, ``release_until``, ``qlimit``, ``frer_history``, ``frer_reset_ns``."""
+        builds and checks them); scalars are ``bg_wire_bytes``, ``bg_class``, ``release_until``,
+        ``qlimit``, ``frer_history``, ``frer_reset_ns``."""
         self.port_rate_bps = a["port_rate_bps"]; self.port_res = a["port_res"]
         self.port_preempt = a["port_preempt"]; self.port_express = a["port_express"]
         self.port_cbs_slope = a["port_cbs_slope"]; self.port_capture = a["port_capture"]
-        self.port_open_always = a["port_open_always"]
         self.gcl_ptr = a["gcl_ptr"]; self.gcl_start = a["gcl_start"]; self.gcl_gates = a["gcl_gates"]
-        self.gcl_cycle = a["gcl_cycle"]; self.gcl_base = a["gcl_base"]
+        self.gcl_cycle = a["gcl_cycle"]; self.gcl_base = a["gcl_base"]; self.gcl_always = a["gcl_always"]
         self.res_plca = a["res_plca"]; self.res_n_to = a["res_n_to"]; self.res_to_ns = a["res_to_ns"]
         self.res_beacon_ns = a["res_beacon_ns"]; self.res_burst = a["res_burst"]
         self.res_to_ptr = a["res_to_ptr"]; self.res_to_port = a["res_to_port"]
@@ -328,6 +333,10 @@ cdef class EventLoop:
         self.port_token = np.zeros(n_ports, np.int64); self.port_busy_until = np.zeros(n_ports, np.int64)
         self.port_kick_at = np.full(n_ports, INF, np.int64); self.port_up = np.ones(n_ports, np.int8)
         self.port_epoch = np.zeros(n_ports, np.int64); self.port_held = np.full(n_ports, -1, np.int32)
+        failing = np.asarray(self.ctl_a)[np.asarray(self.ctl_op) == CTL_FAIL]
+        self.port_fail_ptr = np.concatenate([[0], np.cumsum(np.bincount(failing, minlength=n_ports))]).astype(np.int64)
+        self.port_fail_ns = np.zeros(max(1, len(failing)), np.int64)
+        self.port_gcl = np.arange(n_ports, dtype=np.int32)
         self.res_state = np.zeros(n_res, np.int8); self.res_to = np.zeros(n_res, np.int32)
         self.res_token = np.zeros(n_res, np.int64); self.res_t0 = np.zeros(n_res, np.int64)
         self.res_burst_left = np.zeros(n_res, np.int32); self.res_queued = np.zeros(n_res, np.int32)
@@ -371,6 +380,7 @@ cdef class EventLoop:
         self.pk_next = _grown(self.pk_next if old else None, new, np.int32)
         self.pk_from = _grown(self.pk_from if old else None, new, np.int32)
         self.pk_epoch = _grown(self.pk_epoch if old else None, new, np.int64)
+        self.pk_arrive = _grown(self.pk_arrive if old else None, new, np.int64)
         self.pk_tc = _grown(self.pk_tc if old else None, new, np.int8)
         for i in range(new - 1, old - 1, -1):
             self.pk_next[i] = <idx_t>self.pfree_head
@@ -550,9 +560,9 @@ cdef class EventLoop:
         self._free(k)
 
     # ------------------------------------------------------------------ gates and shapers
-    cdef inline Py_ssize_t _entry(self, idx_t p, time_t pos) noexcept nogil:
-        """Last GCL entry of port ``p`` starting at or before ``pos`` (binary search)."""
-        cdef Py_ssize_t lo = self.gcl_ptr[p], hi = self.gcl_ptr[p + 1] - 1, mid
+    cdef inline Py_ssize_t _entry(self, idx_t g, time_t pos) noexcept nogil:
+        """Last entry of gate list ``g`` starting at or before ``pos`` (binary search)."""
+        cdef Py_ssize_t lo = self.gcl_ptr[g], hi = self.gcl_ptr[g + 1] - 1, mid
         while lo < hi:
             mid = (lo + hi + 1) >> 1
             if self.gcl_start[mid] <= pos:
@@ -561,37 +571,38 @@ cdef class EventLoop:
                 hi = mid - 1
         return lo
 
-    cdef inline time_t _entry_end(self, idx_t p, Py_ssize_t e) noexcept nogil:
-        return self.gcl_start[e + 1] if e + 1 < self.gcl_ptr[p + 1] else self.gcl_cycle
+    cdef inline time_t _entry_end(self, idx_t g, Py_ssize_t e) noexcept nogil:
+        return self.gcl_start[e + 1] if e + 1 < self.gcl_ptr[g + 1] else self.gcl_cycle[g]
 
     cdef time_t _open_until(self, idx_t p, int tc, time_t now) noexcept nogil:
         """When the gate of ``tc`` at port ``p`` next closes (``now`` if closed, INF if never)."""
-        cdef Py_ssize_t lo = self.gcl_ptr[p], hi = self.gcl_ptr[p + 1], e, steps = 0
-        cdef time_t rel, pos, t
-        if (self.port_open_always[p] >> tc) & 1:
+        cdef idx_t g = self.port_gcl[p]
+        cdef Py_ssize_t lo = self.gcl_ptr[g], hi = self.gcl_ptr[g + 1], e, steps = 0
+        cdef time_t pos, t
+        if (self.gcl_always[g] >> tc) & 1:
             return INF
-        rel = now - self.gcl_base
-        pos = rel % self.gcl_cycle
-        e = self._entry(p, pos)
+        pos = (now - self.gcl_base[g]) % self.gcl_cycle[g]
+        e = self._entry(g, pos)
         if not (self.gcl_gates[e] >> tc) & 1:
             return now
-        t = now - pos + self._entry_end(p, e)
+        t = now - pos + self._entry_end(g, e)
         while steps < hi - lo:
             e += 1
             if e == hi:
                 e = lo
             if not (self.gcl_gates[e] >> tc) & 1:
                 return t
-            t += self._entry_end(p, e) - self.gcl_start[e]
+            t += self._entry_end(g, e) - self.gcl_start[e]
             steps += 1
         return INF
 
     cdef inline time_t _next_boundary(self, idx_t p, time_t now) noexcept nogil:
+        cdef idx_t g = self.port_gcl[p]
         cdef time_t pos
-        if self.gcl_ptr[p + 1] - self.gcl_ptr[p] <= 1:
+        if self.gcl_ptr[g + 1] - self.gcl_ptr[g] <= 1:
             return INF
-        pos = (now - self.gcl_base) % self.gcl_cycle
-        return now - pos + self._entry_end(p, self._entry(p, pos))
+        pos = (now - self.gcl_base[g]) % self.gcl_cycle[g]
+        return now - pos + self._entry_end(g, self._entry(g, pos))
 
     cdef inline void _cbs_update(self, Py_ssize_t q, time_t now) noexcept nogil:
         cdef time_t slope = self.port_cbs_slope[q], dt
@@ -830,8 +841,12 @@ cdef class EventLoop:
             self._kick_at(p, now)
 
     cdef inline bint _lost_in_flight(self, idx_t k) noexcept nogil:
+        """Did the link the frame last crossed fail before its last bit arrived? (The first failure
+        since the frame left decides; once arrived, the frame is in the node: processing, a 5G
+        bridge's delay and hold.)"""
         cdef idx_t f = self.pk_from[k]
-        return f >= 0 and (not self.port_up[f] or self.port_epoch[f] != self.pk_epoch[k])
+        return f >= 0 and self.port_epoch[f] != self.pk_epoch[k] and \
+            self.port_fail_ns[self.port_fail_ptr[f] + self.pk_epoch[k]] < self.pk_arrive[k]
 
     cdef void _to_hop(self, idx_t k, idx_t h, time_t now) noexcept nogil:
         cdef idx_t p = self.hop_port[h], s = self.pk_stream[k]
@@ -894,12 +909,14 @@ cdef class EventLoop:
             first = False
             self.pk_from[use] = p
             self.pk_epoch[use] = self.port_epoch[p]
+            self.pk_arrive[use] = arrive
             self._push(arrive + self._forward_delay(c), EV_ENQUEUE, use, c)
         if lst >= 0:
             use = k if first else self._copy(k)
             first = False
             self.pk_from[use] = p
             self.pk_epoch[use] = self.port_epoch[p]
+            self.pk_arrive[use] = arrive
             self._push(arrive, EV_DELIVER, use, lst)
         if first:
             self._free(k)
@@ -1057,6 +1074,7 @@ cdef class EventLoop:
         if not self.port_up[p]:
             return
         self.port_up[p] = 0
+        self.port_fail_ns[self.port_fail_ptr[p] + self.port_epoch[p]] = now
         self.port_epoch[p] += 1
         for tc in range(8):
             q = p * 8 + tc
@@ -1089,8 +1107,12 @@ cdef class EventLoop:
             if not self.port_up[a]:
                 self.port_up[a] = 1
                 self.port_busy_until[a] = now
-        else:
+        elif op == CTL_SWITCH:
             self._activate(a, self.ctl_b[i], now)
+        else:
+            self.port_gcl[a] = self.ctl_b[i]
+            if self.port_up[a]:
+                self._kick_at(a, now)
 
     # ------------------------------------------------------------------ draining (with the GIL)
     def take_records(self):

@@ -49,6 +49,7 @@ def test_agv_hall_reaches_vehicles_through_5g():
     plant = _plant("agv-hall")
     bridge = plant.network.node("5gs")
     assert (bridge.kind, bridge.profile) == (NodeKind.BRIDGE_5G, "urllc-mmw")
+    assert bridge.hold_and_forward          # it carries scheduled streams: de-jittered at the egress TT
     radio = [l for l in plant.network.links if l.medium is Medium.RADIO_5G]
     assert len(radio) == 10
     paths = plant.compile().routes.paths

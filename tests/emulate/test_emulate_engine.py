@@ -106,6 +106,33 @@ def test_failure_loses_frames_until_restored():
     assert sorted(records["send_ns"].tolist()) == [0, 100_000, 200_000, 600_000, 700_000, 800_000, 900_000]
 
 
+def test_a_frame_that_reached_the_next_node_survives_the_link_failing_behind_it():
+    """Lost means not yet arrived (end of propagation), as the resilience analysis counts it."""
+    problem = compile_docs(line(), [stream("s", "a", ["b"])])
+    schedule = release_schedule(problem, {"s": 0})
+    _, trace, _ = emulate(problem, schedule, duration_ns=100_000)
+    hop = next(h for h in range(problem.n_hops) if problem.port_names[problem.hop_port[h]] == "sw-1->sw-2")
+    arrive = int(starts(trace, problem, "sw-1->sw-2")[0]) + tx_ns(int(problem.frame_wire_bytes[0]), 10**9) \
+        + int(problem.hop_prop_ns[hop])
+    for at, lost in ((arrive - 1, 1), (arrive, 0)):     # at `arrive` it is in sw-2 (processing)
+        result, _, _ = emulate(problem, schedule, duration_ns=100_000, failures=(Failure("link", "sw-1--sw-2", at),))
+        assert result.listeners[0].lost == lost
+
+
+def test_a_frame_held_in_a_5g_bridge_survives_its_radio_link_failing():
+    net = {"nodes": {"sw-1": {"kind": "bridge"}, "plc": {"kind": "end-station"}, "agv": {"kind": "end-station"},
+                     "5gs": {"kind": "5g-bridge", "profile": "urllc-28ghz", "hold_and_forward": True}},
+           "links": [{"ends": ["plc", "sw-1"], "rate": "1G", "length": "5m"},
+                     {"ends": ["sw-1", "5gs"], "medium": "fibre", "rate": "1G", "length": "20m"},
+                     {"ends": ["agv", "5gs"]}]}
+    problem = compile_docs(net, [stream("status", "agv", ["plc"], period="50ms", deadline="40ms")])
+    # released at 0, in the bridge (held to the planning quantile, several ms) when the radio fails
+    fail = (Failure("link", "agv--5gs", 1_000_000),)
+    result, _, records = emulate(problem, release_schedule(problem, {"status": 0}), duration_ns=100_000_000,
+                                 failures=fail)
+    assert records["send_ns"].tolist() == [0] and result.listeners[0].lost == 1
+
+
 def test_protected_stream_switches_to_its_backup():
     problem = compile_docs(ring(), [stream("s", "a", ["b"], redundancy="protect")])
     result, _, records = emulate(problem, None, duration_ns=2_000_000, protection_switch_ns=250_000,
@@ -125,6 +152,28 @@ def test_reroute_moves_a_stream_while_running():
     assert broken.listeners[0].lost == 10
     assert moved.listeners[0].lost == 0
     assert moved.listeners[0].max_ns > broken.listeners[0].max_ns   # the detour is longer
+
+
+def test_reroute_installs_the_gate_lists_of_its_schedule():
+    """The detour's port is closed in the running schedule and open in the new one: from the
+    switch on, the port runs the new list (no other port changes)."""
+    from tsnplan.emulate import build_inputs
+    from tsnplan.emulate.engine import CTL_GATES
+
+    problem = compile_docs(ring(), [stream("s", "a", ["b"])])
+    healed = compile_problem(problem.network.without(links=(("sw-1", "sw-3"),)), problem.streams)
+    running = release_schedule(problem, {"s": 0}, entries={"sw-1->sw-2": [(100_000, 0)]})
+    fail = (Failure("link", "sw-1--sw-3", 1_000_000),)
+    stuck, _, _ = emulate(problem, running, duration_ns=2_000_000, failures=fail,
+                          reroutes=(Reroute(1_000_000, "s", healed),))
+    reroute = Reroute(1_000_000, "s", healed, release_schedule(healed, {"s": 0}))
+    moved, _, records = emulate(problem, running, duration_ns=2_000_000, failures=fail, reroutes=(reroute,))
+    assert stuck.listeners[0].lost == 10
+    assert moved.listeners[0].lost == 0 and records["recv_ns"].max() > 1_900_000
+    arrays, _ = build_inputs(problem, running, Scenario(2_000_000, failures=fail, reroutes=(reroute,)), 0)
+    gates = arrays["ctl_op"] == CTL_GATES
+    assert arrays["ctl_a"][gates].tolist() == [problem.port_index["sw-1->sw-2"]]
+    assert arrays["ctl_time"][gates].tolist() == [1_000_000]
 
 
 def test_plca_bus_takes_turns_within_the_access_bound():

@@ -148,9 +148,23 @@ def _directed_cases():
     healed = compile_problem(plain.network.without(links=(("sw-1", "sw-3"),)), plain.streams)
     yield plain, None, Scenario(2_000_000, failures=(Failure("link", "sw-1--sw-3", 1_000_000),),
                                 reroutes=(Reroute(1_000_000, "s", healed),))
+    closed = release_schedule(plain, {"s": 0}, entries={"sw-1->sw-2": [(60_000, 0), (40_000, 0xFF)]})
+    yield plain, closed, Scenario(2_000_000, failures=(Failure("link", "sw-1--sw-3", 1_000_000),),
+                                  reroutes=(Reroute(1_000_000, "s", healed, release_schedule(healed, {"s": 7_000})),),
+                                  background_load=0.3)
+    held = compile_docs({"nodes": {"sw-1": {"kind": "bridge"}, "a": {"kind": "end-station"},
+                                   "ue": {"kind": "end-station"},
+                                   "5gs": {"kind": "5g-bridge", "profile": "urllc-28ghz", "hold_and_forward": True}},
+                         "links": [{"ends": ["a", "sw-1"], "rate": "1G", "length": "5m"},
+                                   {"ends": ["sw-1", "5gs"], "medium": "fibre", "rate": "1G", "length": "20m"},
+                                   {"ends": ["ue", "5gs"]}]},
+                        [stream("up", "ue", ["a"], period="1ms", deadline="1ms")])
+    yield held, release_schedule(held, {"up": 100_000}), Scenario(20_000_000, failures=(
+        Failure("link", "ue--5gs", 3_050_000, 3_200_000), Failure("link", "ue--5gs", 9_050_000, 9_150_000)))
 
 
-@pytest.mark.parametrize("case", list(_directed_cases()), ids=["preemption", "cbs", "frer", "protect", "reroute"])
+@pytest.mark.parametrize("case", list(_directed_cases()),
+                         ids=["preemption", "cbs", "frer", "protect", "reroute", "reroute-gates", "5g-hold-failures"])
 def test_directed_features_match_reference(case):
     problem, schedule, scenario = case
     arrays, _ = build_inputs(problem, schedule, scenario, 3)

@@ -51,7 +51,7 @@ def tx_ns(nbytes, rate):
 class Packet:
     def __init__(self, stream, seq, send, frame, left, tc, hop=-1):
         self.stream, self.seq, self.send, self.frame, self.left, self.tc, self.hop = stream, seq, send, frame, left, tc, hop
-        self.origin, self.epoch = -1, 0
+        self.origin, self.epoch, self.arrive = -1, 0, 0
 
     def copy(self):
         c = Packet(self.stream, self.seq, self.send, self.frame, self.left, self.tc, self.hop)
@@ -72,6 +72,8 @@ class ReferenceLoop:
         self.tx_start, self.tx_bytes, self.tx_express = [0] * n_ports, [0] * n_ports, [0] * n_ports
         self.token, self.busy_until, self.kick_at = [0] * n_ports, [0] * n_ports, [INF] * n_ports
         self.up, self.epoch, self.held = [1] * n_ports, [0] * n_ports, [None] * n_ports
+        self.fail_times = [[] for _ in range(n_ports)]    # fail_times[p][e]: the failure that ended epoch e
+        self.gate_list = list(range(n_ports))
         self.res_state, self.res_to, self.res_token = [0] * n_res, [0] * n_res, [0] * n_res
         self.res_t0, self.res_burst_left, self.res_queued = [0] * n_res, [0] * n_res, [0] * n_res
         n_streams = len(a["stream_class"])
@@ -146,19 +148,23 @@ class ReferenceLoop:
                 self.control(x, t)
 
     # --- gates and shapers
-    def entries(self, p):
+    def entries(self, g):
         a = self.a
-        lo, hi = a["gcl_ptr"][p], a["gcl_ptr"][p + 1]
+        lo, hi = a["gcl_ptr"][g], a["gcl_ptr"][g + 1]
         starts = a["gcl_start"][lo:hi]
-        ends = starts[1:] + [a["gcl_cycle"]]
+        ends = starts[1:] + [a["gcl_cycle"][g]]
         return list(zip(starts, ends, a["gcl_gates"][lo:hi]))
+
+    def position(self, g, now):
+        return (now - self.a["gcl_base"][g]) % self.a["gcl_cycle"][g]
 
     def open_until(self, p, tc, now):
         a = self.a
-        if (a["port_open_always"][p] >> tc) & 1:
+        g = self.gate_list[p]
+        if (a["gcl_always"][g] >> tc) & 1:
             return INF
-        entries = self.entries(p)
-        pos = (now - a["gcl_base"]) % a["gcl_cycle"]
+        entries = self.entries(g)
+        pos = self.position(g, now)
         e = max(i for i, (start, _, _) in enumerate(entries) if start <= pos)
         if not (entries[e][2] >> tc) & 1:
             return now
@@ -172,10 +178,11 @@ class ReferenceLoop:
         return INF
 
     def next_boundary(self, p, now):
-        entries = self.entries(p)
+        g = self.gate_list[p]
+        entries = self.entries(g)
         if len(entries) <= 1:
             return INF
-        pos = (now - self.a["gcl_base"]) % self.a["gcl_cycle"]
+        pos = self.position(g, now)
         e = max(i for i, (start, _, _) in enumerate(entries) if start <= pos)
         return now - pos + entries[e][1]
 
@@ -377,8 +384,9 @@ class ReferenceLoop:
             self.kick(p, now)
 
     def lost_in_flight(self, pkt):
+        """The first failure of the link crossed last, since the frame left, came before it arrived."""
         f = pkt.origin
-        return f >= 0 and (not self.up[f] or self.epoch[f] != pkt.epoch)
+        return f >= 0 and self.epoch[f] != pkt.epoch and self.fail_times[f][pkt.epoch] < pkt.arrive
 
     def to_hop(self, pkt, h, now):
         a = self.a
@@ -420,7 +428,7 @@ class ReferenceLoop:
             uses.append((a["hop_listener"][h], "deliver"))
         for i, (target, kind) in enumerate(uses):
             use = pkt if i == 0 else pkt.copy()
-            use.origin, use.epoch = p, self.epoch[p]
+            use.origin, use.epoch, use.arrive = p, self.epoch[p], arrive
             self.push(arrive + (self.forward_delay(target) if kind == "enqueue" else 0), kind, use, target)
 
     def tx_end(self, p, token, now):
@@ -534,6 +542,7 @@ class ReferenceLoop:
             return
         sending = self.tx[p] is not None
         self.up[p] = 0
+        self.fail_times[p].append(now)
         self.epoch[p] += 1
         r = a["port_res"][p]
         for q in self.queues[p]:
@@ -560,5 +569,9 @@ class ReferenceLoop:
             if not self.up[x]:
                 self.up[x] = 1
                 self.busy_until[x] = now
-        else:
+        elif op == 2:
             self.activate(x, a["ctl_b"][i], now)
+        else:
+            self.gate_list[x] = a["ctl_b"][i]
+            if self.up[x]:
+                self.kick(x, now)

@@ -13,7 +13,7 @@ from tsnplan.model.compile import compile_problem
 from tsnplan.model.streams import Redundancy, Stream, StreamSet
 from tsnplan.model.traffic_types import TrafficType
 from tsnplan.schedule import ScheduleOptions, ScheduleStatus, schedule
-from tsnplan.schedule.incremental import add_streams, remove_streams
+from tsnplan.schedule.incremental import RunningSchedule, add_streams, place_streams, remove_streams
 from tsnplan.schedule.verify import verify
 
 TOPOLOGIES = Path(__file__).resolve().parents[2] / "topologies"
@@ -117,6 +117,20 @@ def test_incremental_add_and_remove_keep_other_windows(body_shop):
     assert all(after[k] == v for k, v in before.items()) and "new-io" in after
     smaller, removed = remove_streams(added, bigger, ["new-io"])
     assert schedule_to_json(smaller, removed)["streams"] == before
+
+
+def test_placing_without_gate_lists_lands_where_add_streams_does(body_shop):
+    base = schedule(body_shop, method="heuristic")
+    new = Stream("new-io", "plc-2", ("rc-2",), 1_000_000, 100, 500_000, TrafficType.CYCLIC_SYNC)
+    hog = Stream("hog", "plc-2", ("rc-2",), 1_000_000, 1500, 20_000, TrafficType.CYCLIC_SYNC)
+    running = RunningSchedule.of(body_shop, base)
+    bigger = compile_problem(body_shop.network, _streams(body_shop, [new]))
+    found = place_streams(bigger, running, ["new-io"])
+    added = add_streams(bigger, base, body_shop, ["new-io"])
+    l = int(bigger.listener_ptr[bigger.stream_index["new-io"]])
+    assert found.unplaced == {} and found.latency_ns == {"new-io": (int(added.listener_latency_ns[l]),)}
+    both = compile_problem(body_shop.network, _streams(body_shop, [new, hog]))
+    assert set(place_streams(both, running, ["new-io"]).latency_ns) == {"new-io"}    # "hog" was not asked for
 
 
 def _tiny(body_shop, n, period=50_000, payload=700):

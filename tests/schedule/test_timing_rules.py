@@ -1,6 +1,7 @@
 """Rules beyond one frame per window: PLCA room on T1S, 5G arrival intervals, per-port GCL cycles,
 and schedule files whose routes differ from the default ones."""
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -49,20 +50,28 @@ def test_t1s_windows_hold_the_plca_wait():
     assert any("transmission takes" in m for m in verify(problem, bad, sync_error_ns=1000))
 
 
+def _agv_hall(folder: Path, hold: bool) -> tuple[Path, Path]:
+    """agv-hall with hold-and-forward in its 5G bridge set to ``hold`` (whatever the plant ships)."""
+    text = re.sub(r",\s*hold_and_forward: \w+", "", (TOPOLOGIES / "agv-hall/network.yaml").read_text())
+    assert "kind: 5g-bridge," in text
+    net = folder / f"network-{'held' if hold else 'free'}.yaml"
+    net.write_text(text.replace("kind: 5g-bridge,", f"kind: 5g-bridge, hold_and_forward: {str(hold).lower()},"))
+    return net, TOPOLOGIES / "agv-hall/streams.yaml"
+
+
 @pytest.fixture(scope="module")
 def agv_hold(tmp_path_factory):
-    """agv-hall with hold-and-forward in its 5G bridge."""
-    folder = tmp_path_factory.mktemp("agv-hold")
-    text = (TOPOLOGIES / "agv-hall/network.yaml").read_text()
-    assert "kind: 5g-bridge," in text
-    (folder / "network.yaml").write_text(text.replace("kind: 5g-bridge,", "kind: 5g-bridge, hold_and_forward: true,"))
-    (folder / "streams.yaml").write_text((TOPOLOGIES / "agv-hall/streams.yaml").read_text())
-    return folder
+    return _agv_hall(tmp_path_factory.mktemp("agv-hold"), True)
 
 
-def test_5g_arrival_interval_isolates_the_queue_after_the_bridge(agv_hold):
-    plain = _compile(TOPOLOGIES / "agv-hall/network.yaml", TOPOLOGIES / "agv-hall/streams.yaml")
-    held = _compile(agv_hold / "network.yaml", agv_hold / "streams.yaml")
+@pytest.fixture(scope="module")
+def agv_free(tmp_path_factory):
+    return _agv_hall(tmp_path_factory.mktemp("agv-free"), False)
+
+
+def test_5g_arrival_interval_isolates_the_queue_after_the_bridge(agv_hold, agv_free):
+    plain = _compile(*agv_free)
+    held = _compile(*agv_hold)
     spread = arrival_spread_ns(plain)
     fiveg = np.flatnonzero(plain.hop_profile >= 0)
     assert len(fiveg) and (spread[fiveg] > 0).all() and (spread[plain.hop_profile < 0] == 0).all()
@@ -77,7 +86,7 @@ def test_5g_arrival_interval_isolates_the_queue_after_the_bridge(agv_hold):
 
 
 def test_gcl_cycles_per_port_keep_the_entry_limit(agv_hold, tmp_path):
-    problem = _compile(agv_hold / "network.yaml", agv_hold / "streams.yaml")
+    problem = _compile(*agv_hold)
     result = schedule(problem, method="heuristic")
     assert result.status.value == "feasible"
     gcl = result.gcl

@@ -28,12 +28,19 @@ Kernel model (ext/evloop.pyx), all times int64 ns:
   vector recovery (history length, reset timeout); PROTECT streams use their first route and
   switch to the backup ``protection_switch_ns`` after a failure on it.
 
+Failures: a failed port drops what is queued on it, held (preempted) by it or on its wire; a
+frame whose last bit had not reached the far end when the link failed is lost, one that had is
+in the next node and goes on (its processing, a 5G bridge's radio delay and hold happen there)
+unless the port it leaves by is down.
+
 Changing forwarding while running: the kernel holds several *routes* per stream (hop trees with
-their own release sources) of which one is active, and a list of timed controls: fail a port,
-restore a port, switch stream s to route r (packets already under way finish on their old route).
+their own release sources) of which one is active, several *gate lists* of which each port runs
+one, and a list of timed controls: fail a port, restore a port, switch stream s to route r
+(packets already under way finish on their old route), make port p run gate list g.
 ``Scenario.failures`` and ``Scenario.reroutes`` (a stream's route in another ``CompiledProblem`` of
 the same ports, e.g. ``compile_problem(network.without(links=...), streams)``, optionally with its
-schedule) become those controls; ``build_inputs`` returns the arrays and ``EngineMaps`` for them.
+schedule, whose gate lists replace the running ones where they differ) become those controls;
+``build_inputs`` returns the arrays and ``EngineMaps`` for them.
 """
 from __future__ import annotations
 
@@ -52,12 +59,12 @@ from tsnplan.model.network import Feature, NodeKind
 from tsnplan.emulate.capture import PcapngWriter
 from tsnplan.emulate.frames import FrameTemplates
 from tsnplan.emulate.result import EmulationResult, LatencyAccumulator, ListenerStats
-from tsnplan.emulate.scenario import Scenario, check_failures
+from tsnplan.emulate.scenario import Reroute, Scenario, check_failures
 
 __all__ = ["build_inputs", "EngineMaps", "run_emulation", "CTL_FAIL", "CTL_RESTORE", "CTL_SWITCH",
-           "BACKGROUND_CLASS"]
+           "CTL_GATES", "BACKGROUND_CLASS"]
 
-CTL_FAIL, CTL_RESTORE, CTL_SWITCH = 0, 1, 2
+CTL_FAIL, CTL_RESTORE, CTL_SWITCH, CTL_GATES = 0, 1, 2, 3
 BACKGROUND_CLASS = 0
 ALL_GATES = 0xFF
 _I64, _I32, _I8 = np.int64, np.int32, np.int8
@@ -182,34 +189,58 @@ class _Builder:
         return [(period, [[int(self.phases[s])]] * n_frames)]
 
 
-def _gcl_arrays(problem: CompiledProblem, schedule) -> dict:
-    """Gate entries tiling [0, cycle) per port: zero-length entries dropped, repeats merged, the last
-    entry held to the end of the cycle, entries past it cut."""
-    gcl = schedule.gcl if schedule is not None else None
-    cycle = int(gcl.cycle_ns) if gcl is not None else 1
-    ptr, starts, gates, always = [0], [], [], []
-    for p in range(problem.n_ports):
-        entries = gcl.entries(p) if gcl is not None else []
+class _GateLists:
+    """Gate lists in kernel layout, one row each with its own cycle: row p is port p's list at the
+    start of the run; a reroute's schedule adds the rows it installs."""
+
+    def __init__(self, problem: CompiledProblem, schedule):
+        self.rows: list[tuple[tuple[int, ...], tuple[int, ...], int, int]] = []   # starts, gates, cycle, base
+        gcl = schedule.gcl if schedule is not None else None
+        for p in range(problem.n_ports):
+            self.rows.append(self._row(gcl, p))
+
+    @staticmethod
+    def _row(gcl, p: int):
+        """Port ``p``'s entries tiling [0, hyperperiod): zero-length entries dropped, repeats merged
+        (also where the port's own cycle repeats), the last entry held to the end, entries past it cut."""
+        if gcl is None:
+            return (0,), (ALL_GATES,), 1, 0
+        cycle = int(gcl.cycle_ns)
         t, mine = 0, []
-        for duration, g in entries:
+        for duration, g in gcl.entries(p):
             if duration <= 0 or t >= cycle:
                 t += max(duration, 0)
                 continue
             if not mine or mine[-1][1] != (g & ALL_GATES):
                 mine.append((t, g & ALL_GATES))
             t += duration
-        if not mine:
-            mine = [(0, ALL_GATES)]
-        starts += [m[0] for m in mine]
-        gates += [m[1] for m in mine]
-        mask = ALL_GATES
-        for m in mine:
-            mask &= m[1]
-        always.append(mask)
-        ptr.append(len(starts))
-    return dict(gcl_ptr=np.array(ptr, _I64), gcl_start=np.array(starts, _I64), gcl_gates=np.array(gates, _I32),
-                port_open_always=np.array(always, _I32), gcl_cycle=cycle,
-                gcl_base=int(gcl.base_time_ns) if gcl is not None else 0)
+        mine = mine or [(0, ALL_GATES)]
+        return tuple(m[0] for m in mine), tuple(m[1] for m in mine), cycle, int(gcl.base_time_ns)
+
+    def install(self, problem: CompiledProblem, other: CompiledProblem, schedule) -> list[tuple[int, int]]:
+        """(port, row) for every port whose list in ``schedule`` (made for ``other``) differs from
+        the one it starts with."""
+        out = []
+        for j, name in enumerate(other.port_names):
+            q = problem.port_index[name]
+            row = self._row(schedule.gcl, j)
+            if row != self.rows[q]:
+                out.append((q, len(self.rows)))
+                self.rows.append(row)
+        return out
+
+    def arrays(self) -> dict:
+        ptr = np.cumsum([0] + [len(r[0]) for r in self.rows]).astype(_I64)
+        always = []
+        for _, gates, _, _ in self.rows:
+            mask = ALL_GATES
+            for g in gates:
+                mask &= g
+            always.append(mask)
+        return dict(gcl_ptr=ptr, gcl_start=np.array([s for r in self.rows for s in r[0]], _I64),
+                    gcl_gates=np.array([g for r in self.rows for g in r[1]], _I32),
+                    gcl_cycle=np.array([r[2] for r in self.rows], _I64),
+                    gcl_base=np.array([r[3] for r in self.rows], _I64), gcl_always=np.array(always, _I32))
 
 
 def _resources(problem: CompiledProblem) -> dict:
@@ -218,7 +249,7 @@ def _resources(problem: CompiledProblem) -> dict:
     names = sorted({p.resource for p in ports})
     plca, n_to, to_ns, beacon_ns, burst, to_ptr, to_port = [], [], [], [], [], [0], []
     for name in names:
-        if name in network.graph and network.node(name).kind is NodeKind.T1S_SEGMENT:
+        if network.has_node(name) and network.node(name).kind is NodeKind.T1S_SEGMENT:
             config = network.node(name).plca or PlcaConfig()
             members = network.segment_members(name)
             ids = [network.link(name, m).plca_id for m in members]
@@ -311,6 +342,16 @@ def build_inputs(problem: CompiledProblem, schedule, scenario: Scenario, seed: i
                 controls.append((failure.at_ns + scenario.protection_switch_ns, CTL_SWITCH, s, r))
     for reroute in scenario.reroutes:
         controls.append((reroute.at_ns, CTL_SWITCH, *_reroute_route(builder, problem, schedule, reroute)))
+    gate_lists = _GateLists(problem, schedule)
+    installs: dict[int, Reroute] = {}      # one install per schedule, at the first reroute using it
+    for reroute in scenario.reroutes:
+        if reroute.schedule is not None and reroute.schedule.gcl is not None:
+            first = installs.setdefault(id(reroute.schedule), reroute)
+            if reroute.at_ns < first.at_ns:
+                installs[id(reroute.schedule)] = reroute
+    for reroute in installs.values():
+        controls += [(reroute.at_ns, CTL_GATES, q, row)
+                     for q, row in gate_lists.install(problem, reroute.problem, reroute.schedule)]
     controls.sort(key=lambda c: c[0])
 
     port_names = problem.port_names
@@ -362,9 +403,9 @@ def build_inputs(problem: CompiledProblem, schedule, scenario: Scenario, seed: i
     deadline = int(problem.stream_deadline_ns.max()) if n_streams else 0
     period = int(problem.stream_period_ns.max()) if n_streams else 0
     slowest = max([int(p.max_ns) for p in builder.profiles] or [0])
-    gcl = _gcl_arrays(problem, schedule)
+    gcl = gate_lists.arrays()
     drain = scenario.drain_ns if scenario.drain_ns is not None else \
-        2 * max(deadline, period, gcl["gcl_cycle"], slowest, 1_000_000)
+        2 * max(deadline, period, int(gcl["gcl_cycle"].max()), slowest, 1_000_000)
     arrays = dict(
         port_rate_bps=problem.port_rate_bps.astype(_I64), port_res=problem.port_resource.astype(_I32),
         port_preempt=preempt, port_express=np.full(n_ports, express_mask, _I32), port_cbs_slope=cbs,

@@ -1,10 +1,12 @@
 """What an emulation run does besides carrying the streams: failures, reroutes, background, shaping.
 
 Failures name a link (``"a--b"``) or a node (``"sw-3"``) and a time; a failed link drops every frame
-queued on, transmitted on or propagating along either direction, and a failed node fails every
-link it touches. A ``Reroute`` switches one stream, while the emulation runs, to the route it has
-in another compiled problem of the same plant (typically the network after a failure), optionally
-with that problem's schedule for its release offsets: this is the hook self-healing policies use.
+queued on, transmitted on or propagating along either direction (a frame that has arrived is in
+the next node: processing, a 5G bridge's delay or hold), and a failed node fails every link it
+touches. A ``Reroute`` switches one stream, while the emulation runs, to the route it has in
+another compiled problem of the same plant (typically the network after a failure), optionally
+with that problem's schedule for its release offsets and gate lists: this is the hook
+self-healing policies use.
 """
 from __future__ import annotations
 
@@ -33,7 +35,11 @@ class Failure:
 @dataclass(frozen=True, eq=False)
 class Reroute:
     """From ``at_ns`` on, stream ``stream`` releases on its route in ``problem`` (same port names),
-    at the offsets of ``schedule`` if given, else at its current offsets."""
+    at the offsets of ``schedule`` if given, else at its current offsets.
+
+    A ``schedule`` with gate lists is installed too, as a CNC would: from ``at_ns`` every port
+    whose list in it differs from the running one runs the new list. Reroutes sharing one
+    schedule install it once, at the earliest of their times."""
 
     at_ns: int
     stream: str
@@ -94,9 +100,9 @@ def check_failures(failures, network, file: str = "--fail") -> list[Problem]:
     for f in failures:
         if f.kind == "link":
             a, _, b = f.target.partition("--")
-            if not network.graph.has_edge(a, b):
+            if not network.has_link(a, b):
                 problems.append(Problem(file, f.target, "is not a link of the network (write a--b)"))
-        elif f.target not in network.graph:
+        elif not network.has_node(f.target):
             problems.append(Problem(file, f.target, "is not a node of the network"))
         if f.restore_ns is not None and f.restore_ns <= f.at_ns:
             problems.append(Problem(file, f.target, "is restored before it fails"))

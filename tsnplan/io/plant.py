@@ -8,9 +8,6 @@ from pathlib import Path
 
 from tsnplan.errors import InputError, Problem
 from tsnplan.io.checks import check_plant
-from tsnplan.io.network_file import network_from_doc
-from tsnplan.io.streams_file import streams_from_doc
-from tsnplan.io.yaml_input import read_yaml
 from tsnplan.model.compile import TIMING_IEEE, TIMING_TSNKIT, CompiledProblem, compile_problem
 from tsnplan.model.media.fiveg import DEFAULT_PERCENTILE
 from tsnplan.model.network import Network
@@ -64,6 +61,10 @@ def _load_plant(net_path: Path, streams_path, check: bool) -> Plant:
     if net_path.is_dir():
         from tsnplan.io.tsnkit_csv import load_tsnkit_instance
         return load_tsnkit_instance(net_path, check=check)
+    from tsnplan.io.network_file import network_from_doc
+    from tsnplan.io.streams_file import streams_from_doc
+    from tsnplan.io.yaml_input import read_yaml
+
     net_doc = read_yaml(net_path)
     network, problems = network_from_doc(net_doc, str(net_path), base_dir=net_path.parent)
     if streams_path is not None:

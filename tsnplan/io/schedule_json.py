@@ -210,7 +210,6 @@ def _file_routes(problem: CompiledProblem, streams_doc: dict, file: str) -> Rout
     """The problem's routes with the file's paths where they differ; None if none does."""
     paths, replicas = dict(problem.routes.paths), dict(problem.routes.replicas)
     changed, problems = False, []
-    nodes = problem.network.graph
     for stream_id, entry in streams_doc.items():
         if stream_id not in problem.stream_index or not isinstance(entry, dict):
             continue
@@ -223,7 +222,7 @@ def _file_routes(problem: CompiledProblem, streams_doc: dict, file: str) -> Rout
             except TypeError:
                 problems.append(Problem(file, f"stream {stream_id!r}", f"'{key}' must be a list of node lists"))
                 continue
-            bad = [path for path in got if len(path) < 2 or any(not nodes.has_edge(a, b) for a, b in zip(path, path[1:]))]
+            bad = [path for path in got if len(path) < 2 or any(not problem.network.has_link(a, b) for a, b in zip(path, path[1:]))]
             if bad:
                 problems.append(Problem(file, f"stream {stream_id!r}", f"{key} {list(bad[0])} is not a path of the network"))
                 continue

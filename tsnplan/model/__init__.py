@@ -1,1 +1,1 @@
-"""The editable model (networkx graph + records) and its compilation into flat arrays."""
+"""The editable model (node/link records, ports, a networkx view on demand) and its compilation into flat arrays."""

@@ -31,10 +31,10 @@ def _forwarders(network: Network, node: str) -> bool:
 def _arcs(network: Network, source: str, target: str) -> dict[tuple, list[tuple]]:
     """Split digraph: (v, 'in') -> (v, 'out') cost 0; link u-v -> (u,'out') -> (v,'in') cost 1."""
     arcs: dict[tuple, list[tuple]] = {}
-    for v in sorted(network.graph.nodes):
+    for v in network.node_ids:
         if v in (source, target) or _forwarders(network, v):
             arcs.setdefault((v, "in"), []).append(((v, "out"), 0))
-    for u, v in sorted(tuple(sorted(e)) for e in network.graph.edges):
+    for u, v in sorted(tuple(sorted((l.a, l.b))) for l in network.links):
         for a, b in ((u, v), (v, u)):
             if a != target and b != source:
                 arcs.setdefault((a, "out"), []).append(((b, "in"), 1))
@@ -127,7 +127,7 @@ def _single_point(network: Network, s: str, t: str) -> str:
 
 def _attachment(network: Network, station: str) -> str:
     """The forwarding node a single-homed end station hangs on, or the station itself."""
-    neighbours = list(network.graph.neighbors(station))
+    neighbours = network.neighbours(station)
     return neighbours[0] if len(neighbours) == 1 else station
 
 

@@ -153,9 +153,6 @@ class Network:
     def has_node(self, node_id: str) -> bool:
         return node_id in self._records
 
-    def has_link(self, a: str, b: str) -> bool:
-        return b in self._adj.get(a, ())
-
     @property
     def node_ids(self) -> list[str]:
         """Node ids in sorted order."""
@@ -171,6 +168,9 @@ class Network:
 
     def link(self, a: str, b: str) -> Link:
         return self._adj[a][b]
+
+    def has_link(self, a: str, b: str) -> bool:
+        return b in self._adj.get(a, ())
 
     def neighbours(self, node_id: str) -> list[str]:
         """Neighbours of a node, in sorted id order."""

@@ -26,8 +26,8 @@ def demo_to_json(plant_name: str, result) -> dict:
 def render_demo(plant_name: str, plant, result, console) -> None:
     network = plant.network
     console.rule(f"[bold]tsnplan demo[/bold]: {plant_name}")
-    console.print(f"1. [green]valid[/green]: {network.name}: {network.graph.number_of_nodes()} nodes, "
-                  f"{network.graph.number_of_edges()} links, {len(plant.streams)} streams")
+    console.print(f"1. [green]valid[/green]: {network.name}: {len(network.nodes)} nodes, "
+                  f"{len(network.links)} links, {len(plant.streams)} streams")
     console.rule("2. schedule (802.1Qbv)")
     render_schedule(result.problem, result.schedule, console, top=3)
     console.rule("3. latency and jitter budget")

@@ -3,8 +3,8 @@
 Each scenario runs for the analysis' own run length with the failure injected at its time;
 protected streams switch ``detection + hold_off`` after it (the emulator's protection switch),
 rerouted streams move, at the analysis' switch time, to their new route with the verified
-incremental schedule (``tsnplan.schedule.incremental.add_streams``), whose windows the run's
-GCL holds besides the running schedule's (``merged_gcl``). Per affected listener the
+incremental schedule (``tsnplan.schedule.incremental.add_streams``), whose gate lists the
+emulator installs on the ports where they differ at that same time. Per affected listener the
 emulated frames lost, recovery, duplicates eliminated and deadline misses (split by release time
 into before the failure, during the outage and after recovery) are compared with the analysis:
 frames lost must be equal, recovery within one detection interval, deadline misses equal.
@@ -17,8 +17,6 @@ planning percentile now and then: such figures are shown but not held against th
 """
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from tsnplan.errors import UsageError
@@ -27,7 +25,6 @@ from tsnplan.emulate import Reroute, Scenario, run_emulation
 from tsnplan.resilience.impact import Context
 from tsnplan.resilience.policies import Policy
 from tsnplan.resilience.result import Outcome, ProofResult, ProofScenario
-from tsnplan.schedule.result import Gcl
 
 __all__ = ["prove", "pick_scenarios"]
 
@@ -56,45 +53,6 @@ def _capture_ports(ctx: Context, scenario, reroutes) -> tuple[str, ...]:
     return tuple(sorted(ports))
 
 
-def _scheduled_mask(schedule) -> int:
-    counts = np.diff(schedule.window_ptr)
-    return sum(1 << int(c) for c in set(schedule.stream_class[counts > 0].tolist()))
-
-
-def merged_gcl(old, new, mask: int) -> Gcl:
-    """One GCL serving both schedules: a scheduled class is open when either opens it, any other
-    class only when both do. The emulator keeps one GCL per run; the windows a reroute frees
-    and the ones it takes are used before and after the switch respectively, never together."""
-    if old.cycle_ns != new.cycle_ns or old.base_time_ns != new.base_time_ns:
-        raise UsageError("the incremental schedule changed the GCL cycle; cannot merge")
-    ptr, durations, gates = [0], [], []
-    for port in range(len(old.ptr) - 1):
-        cuts, opened = set(), []
-        for gcl in (old, new):
-            t, entries = 0, gcl.entries(port)
-            marks = []
-            for duration, g in entries:
-                marks.append((t, g))
-                cuts.add(t)
-                t += duration
-            opened.append(marks)
-        times = sorted(cuts) + [old.cycle_ns]
-        port_entries = []
-        for a, b in zip(times, times[1:]):
-            g_old = next(g for t, g in reversed(opened[0]) if t <= a)
-            g_new = next(g for t, g in reversed(opened[1]) if t <= a)
-            g = ((g_old | g_new) & mask) | (g_old & g_new & ~mask)
-            if port_entries and port_entries[-1][1] == g:
-                port_entries[-1][0] += b - a
-            else:
-                port_entries.append([b - a, g])
-        durations += [d for d, _ in port_entries]
-        gates += [g for _, g in port_entries]
-        ptr.append(len(durations))
-    return Gcl(old.cycle_ns, old.base_time_ns, np.array(ptr, np.int64), np.array(durations, np.int64),
-               np.array(gates, np.int32))
-
-
 def _run(ctx: Context, schedule, scenario, seed: int, pcap: str | None):
     """Emulate one scenario; returns the emulation result and delivery records per (stream, listener)."""
     at = ctx.fail_at_ns
@@ -106,9 +64,6 @@ def _run(ctx: Context, schedule, scenario, seed: int, pcap: str | None):
         new_problem, new_schedule = ctx.rescheduler.full_schedule(rerouted)
         switch = recovery.switch_at_ns(Policy.REROUTE, at, ctx.cycle_ns)
         reroutes = tuple(Reroute(switch, sid, new_problem, new_schedule) for sid in sorted(rerouted))
-        if schedule.gcl is not None and new_schedule.gcl is not None:
-            mask = _scheduled_mask(schedule) | _scheduled_mask(new_schedule)
-            schedule = replace(schedule, gcl=merged_gcl(schedule.gcl, new_schedule.gcl, mask))
     run = Scenario(duration_ns=ctx.end_ns, failures=_emulated_failures(scenario.failure, at), reroutes=reroutes,
                    protection_switch_ns=recovery.detection_ns + recovery.hold_off_ns,
                    frer_history=min(64, recovery.frer.history_length), frer_reset_ns=recovery.frer.reset_timeout_ns,

@@ -7,11 +7,16 @@ need no new configuration.
 A stream keeps its windows when the new problem gives it the same hops (ports, tree, replicas),
 frame lengths, period and traffic class as the previous one; every other scheduled stream of the
 new problem is placed around the kept ones, tightest first.
+
+``add_streams`` returns a deployable (verified, with gate lists) schedule. ``place_streams`` only
+places, around a ``RunningSchedule`` prepared once: an analysis that asks "where would these
+streams land?" many times (every failure of an N-1 sweep) skips building and verifying the gate
+lists of the whole plant, most of an ``add_streams`` call.
 """
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -22,7 +27,8 @@ from tsnplan.model.streams import Redundancy, StreamSet
 from tsnplan.schedule.layout import Layout, ScheduleOptions, build_layout
 from tsnplan.schedule.result import ScheduleResult
 
-__all__ = ["add_streams", "remove_streams", "kept_starts", "reroute_failed", "MAX_REROUTED"]
+__all__ = ["add_streams", "remove_streams", "place_streams", "RunningSchedule", "StreamPlacement",
+           "kept_starts", "reroute_failed", "MAX_REROUTED"]
 
 #: streams re-routed per round at most; beyond that the network is saturated, not unlucky.
 MAX_REROUTED = 200
@@ -83,6 +89,62 @@ def _options_of(result: ScheduleResult, options: ScheduleOptions | None) -> Sche
                            max_wait_ns=int(result.extra.get("max_wait_ns", 0)))
 
 
+@dataclass(frozen=True, eq=False)
+class RunningSchedule:
+    """A schedule in the scheduler's layout: first-instance starts per slot, placed streams, and
+    the options new streams are placed with. Prepare once, place around it many times."""
+
+    layout: Layout
+    starts: np.ndarray      # int64[HF]
+    placed: np.ndarray      # bool[S]
+    options: ScheduleOptions
+
+    @classmethod
+    def of(cls, problem: CompiledProblem, result: ScheduleResult,
+           options: ScheduleOptions | None = None) -> "RunningSchedule":
+        """``result`` (a schedule of ``problem``); options default to those it was made with."""
+        options = _options_of(result, options)
+        layout = build_layout(problem, options)
+        return cls(layout, *_starts_of(layout, result), options)
+
+
+@dataclass(frozen=True, eq=False)
+class StreamPlacement:
+    """What ``place_streams`` found for the streams it was asked to place."""
+
+    latency_ns: dict[str, tuple[int, ...]]   # placed stream -> worst case per listener (as the schedule's)
+    unplaced: dict[str, str]                 # stream -> why it found no window
+
+
+def place_streams(problem_new: CompiledProblem, running: RunningSchedule, stream_ids) -> StreamPlacement:
+    """Place the scheduled streams among ``stream_ids`` (new, or re-routed in ``problem_new``)
+    around every stream of ``running`` that keeps its hops; no other stream is placed or moved.
+
+    No gate list is built and nothing is verified: use ``add_streams`` for a schedule to deploy.
+    """
+    from tsnplan.schedule.assemble import listener_latency
+    from tsnplan.schedule.heuristic import place, stream_order
+
+    new = build_layout(problem_new, running.options)
+    hf, kept = kept_starts(running.layout, running.starts, running.placed, new, exclude=set(stream_ids))
+    wanted = np.zeros(problem_new.n_streams, dtype=bool)
+    wanted[[problem_new.stream_index[sid] for sid in stream_ids]] = True
+    todo = new.scheduled[wanted[new.scheduled]]
+    placement = place(new, stream_order(new, todo), kept, hf)
+    placed = placement.placed & wanted
+    latency = listener_latency(new, placement.hf_start, placed)
+    ptr = problem_new.listener_ptr
+    out, unplaced = {}, {}
+    for s in todo.tolist():
+        sid = problem_new.stream_ids[s]
+        if placed[s]:
+            out[sid] = tuple(int(x) for x in latency[int(ptr[s]):int(ptr[s + 1])])
+        else:
+            port = int(placement.block_port[s])
+            unplaced[sid] = f"no free window on {problem_new.port_names[port]}" if port >= 0 else "no free window"
+    return StreamPlacement(out, unplaced)
+
+
 def add_streams(problem_new: CompiledProblem, previous_result: ScheduleResult,
                 previous_problem: CompiledProblem, stream_ids, options: ScheduleOptions | None = None) -> ScheduleResult:
     """Schedule ``stream_ids`` (new, or re-routed in ``problem_new``) around the previous schedule.
@@ -97,11 +159,9 @@ def add_streams(problem_new: CompiledProblem, previous_result: ScheduleResult,
     from tsnplan.schedule.heuristic import place, stream_order
 
     t0 = time.perf_counter()
-    options = _options_of(previous_result, options)
-    old = build_layout(previous_problem, options)
-    old_start, old_placed = _starts_of(old, previous_result)
-    new = build_layout(problem_new, options)
-    hf, kept = kept_starts(old, old_start, old_placed, new, exclude=set(stream_ids))
+    running = RunningSchedule.of(previous_problem, previous_result, options)
+    new = build_layout(problem_new, running.options)
+    hf, kept = kept_starts(running.layout, running.starts, running.placed, new, exclude=set(stream_ids))
     todo = np.setdiff1d(new.scheduled, kept)
     placement = place(new, stream_order(new, todo), kept, hf)
     return assemble(new, placement.hf_start, placement.placed, explain(new, placement.failed()),

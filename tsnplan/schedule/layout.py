@@ -100,8 +100,8 @@ def build_layout(problem: CompiledProblem, options: ScheduleOptions) -> Layout:
     scheduled = np.flatnonzero(p.stream_scheduled.astype(bool)).astype(np.int32)
     hyper = hyperperiod_ns(p.stream_period_ns[scheduled]) if len(scheduled) else 1
     quantum = int(p.time_quantum_ns)
-    for g in np.unique(p.port_gcl_granularity_ns):
-        quantum = math.lcm(quantum, int(g))
+    for g in set(p.port_gcl_granularity_ns.tolist()):
+        quantum = math.lcm(quantum, g)
     n_frames = np.diff(p.frame_ptr).astype(np.int64)
     n_hops = np.diff(p.hop_ptr).astype(np.int64)
     counts = np.where(p.stream_scheduled.astype(bool), n_hops * n_frames, 0)
