@@ -2,8 +2,9 @@
 """Packet-level discrete-event loop. Caller: tsnplan.emulate.engine. Reference: tests/reference/evloop_ref.py.
 
 Everything is flat arrays: the event heap (time, key = priority << 56 | sequence, kind, a, b),
-the packet pool (free list through ``pk_next``), eight FIFO queues per port (linked lists), and
-per-port, per-resource, per-listener state. Equal times run in priority order (control, releases,
+the packet pool (free list through ``pk_next``), eight FIFO queues per port (linked lists), gate
+lists as rows (each port runs one; a control switches it), and per-port, per-resource,
+per-listener state. Equal times run in priority order (control, releases,
 arrivals, deliveries, transmission ends, gate/PLCA timers), then in push order, so a run is a pure
 function of its inputs and the seed. Selection at a port happens after every arrival of the same
 instant (arrivals request a kick; the kick runs later in that instant).

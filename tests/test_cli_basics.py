@@ -79,13 +79,14 @@ def test_demo_runs_every_example_plant(capsys):
         assert doc["plant"] == plant and status == (0 if doc["ok"] else 1)
 
 
-def test_console_script_smoke():
-    """The installed `tsnplan` entry point, or `python -m tsnplan` when it is not on PATH."""
+def test_console_script_smoke(tmp_path):
+    """The installed `tsnplan` entry point, or `python -m tsnplan` when it is not on PATH (run outside
+    the checkout, so the installed package with its compiled kernels is the one used)."""
     script = shutil.which("tsnplan")
     command = [script] if script else [sys.executable, "-m", "tsnplan"]
     ok = subprocess.run(command + ["validate", str(NET), str(STREAMS)], capture_output=True, text=True,
-                        env={**os.environ, "NO_COLOR": "1"}, timeout=60)
+                        env={**os.environ, "NO_COLOR": "1"}, timeout=60, cwd=tmp_path)
     assert ok.returncode == 0 and "valid: body-shop-cell" in ok.stdout
     bad = subprocess.run(command + ["validate", str(ROOT / "tests" / "data" / "bad" / "alias-bomb.yaml")],
-                         capture_output=True, text=True, timeout=60)
+                         capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "alias" in bad.stderr

@@ -132,8 +132,9 @@ def test_cli_bad_options_exit_2(argv):
     assert _run(["budget", *_files("body-shop-cell"), *argv])[0] == 2
 
 
-def test_console_script_smoke():
+def test_console_script_smoke(tmp_path):
+    # run outside the checkout, so the installed package (with its compiled kernels) is the one used
     proc = subprocess.run([sys.executable, "-m", "tsnplan", "budget", *_files("body-shop-cell"), "--json"],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["format"] == "tsnplan-budget/1"

@@ -52,10 +52,12 @@ def test_bad_options_exit_2(capsys):
     assert status == 2 and "needs a schedule" in err
 
 
-def test_console_script_is_deterministic_on_a_process_pool():
+def test_console_script_is_deterministic_on_a_process_pool(tmp_path):
+    # run outside the checkout, so the installed package (with its compiled kernels) is the one used
     argv = [sys.executable, "-m", "tsnplan", "heal", *map(str, BODY), "--k", "2", "--json", "--workers", "2"]
-    first = subprocess.run(argv, capture_output=True, env={"NO_COLOR": "1", "PATH": ""}, check=False)
-    second = subprocess.run(argv, capture_output=True, env={"NO_COLOR": "1", "PATH": ""}, check=False)
+    env = {"NO_COLOR": "1", "PATH": ""}
+    first = subprocess.run(argv, capture_output=True, env=env, check=False, cwd=tmp_path)
+    second = subprocess.run(argv, capture_output=True, env=env, check=False, cwd=tmp_path)
     assert first.returncode == 0 and first.stdout == second.stdout
     assert len(json.loads(first.stdout)["scenarios"]) > 400
 
