@@ -15,12 +15,14 @@ from pathlib import Path
 
 import numpy as np
 
-from tsnplan.errors import InputError, LimitError, Problem
-from tsnplan.model.compile import CompiledProblem, compile_problem
+from tsnplan.errors import InputError, Problem
+from tsnplan.io.files import read_text
+from tsnplan.model.compile import MAX_HYPERPERIOD_NS, CompiledProblem, compile_problem
 from tsnplan.model.routing import Routes
 from tsnplan.schedule.result import Explanation, Gcl, ScheduleResult, ScheduleStatus
 
-__all__ = ["schedule_to_json", "schedule_from_json", "write_schedule", "read_schedule", "dump_schedule", "FORMAT"]
+__all__ = ["schedule_to_json", "schedule_from_json", "write_schedule", "read_schedule", "load_schedule_doc",
+           "dump_schedule", "FORMAT"]
 
 FORMAT = "tsnplan-schedule/1"
 MAX_SCHEDULE_BYTES = 256 * 2**20
@@ -132,24 +134,47 @@ def dump_schedule(doc: dict) -> str:
     return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
-def read_schedule(path: str | Path, problem: CompiledProblem) -> ScheduleResult:
-    path = Path(path)
+def load_schedule_doc(path: str | Path) -> dict:
+    """The parsed document of a schedule.json, with its format and top-level keys checked."""
     name = str(path)
+    text = read_text(path, what="a JSON schedule", max_bytes=MAX_SCHEDULE_BYTES)
     try:
-        if path.stat().st_size > MAX_SCHEDULE_BYTES:
-            raise LimitError([Problem(name, "", f"file is larger than {MAX_SCHEDULE_BYTES // 2**20} MiB")])
-        doc = json.loads(path.read_bytes().decode("utf-8"))
-    except OSError as exc:
-        raise InputError([Problem(name, "", f"cannot read the file: {exc.strerror or exc}")]) from None
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        doc = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
         raise InputError([Problem(name, "", f"not a JSON schedule: {str(exc).splitlines()[0]}")]) from None
-    return schedule_from_json(doc, problem, name)
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise InputError([Problem(name, "", f"not a {FORMAT} document (write one with `tsnplan schedule -o`)")])
+    for key, kind in (("hyperperiod_ns", int), ("ports", dict), ("streams", dict)):
+        if not isinstance(doc.get(key), kind):
+            raise InputError([Problem(name, key, f"missing or not a {kind.__name__}")])
+    return doc
+
+
+def read_schedule(path: str | Path, problem: CompiledProblem) -> ScheduleResult:
+    return schedule_from_json(load_schedule_doc(path), problem, str(path))
 
 
 def _int(value, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 2**62:
         raise ValueError(f"{what} must be a non-negative integer, got {value!r}")
     return value
+
+
+def _list(doc: dict, key: str) -> list:
+    value = doc.get(key, [])
+    if not isinstance(value, list):
+        raise ValueError(f"'{key}' must be a list")
+    return value
+
+
+def _explanation(entry) -> Explanation:
+    if not isinstance(entry, dict):
+        raise ValueError("an 'explain' entry must be a mapping")
+    conflicts = entry.get("conflicts", [])
+    if not isinstance(conflicts, list):
+        raise ValueError("'conflicts' must be a list")
+    return Explanation(str(entry.get("stream")), str(entry.get("reason", "")), tuple(map(str, conflicts)),
+                       str(entry.get("suggestion", "")))
 
 
 def schedule_from_json(doc, problem: CompiledProblem, file: str = "schedule.json") -> ScheduleResult:
@@ -159,8 +184,12 @@ def schedule_from_json(doc, problem: CompiledProblem, file: str = "schedule.json
         raise InputError([Problem(file, "", f"not a {FORMAT} document")])
     try:
         hyper = _int(doc.get("hyperperiod_ns"), "hyperperiod_ns")
+        if not 0 < hyper <= MAX_HYPERPERIOD_NS:
+            raise ValueError(f"hyperperiod_ns must be positive and at most {MAX_HYPERPERIOD_NS} ns, got {hyper}")
         status = ScheduleStatus(doc.get("status"))
-    except ValueError as exc:
+        explanations = tuple(_explanation(e) for e in _list(doc, "explain"))
+        warnings = tuple(map(str, _list(doc, "warnings")))
+    except (ValueError, TypeError) as exc:
         raise InputError([Problem(file, "", str(exc))]) from None
     streams_doc = doc.get("streams") if isinstance(doc.get("streams"), dict) else {}
     rerouted = _file_routes(problem, streams_doc, file)
@@ -179,12 +208,18 @@ def schedule_from_json(doc, problem: CompiledProblem, file: str = "schedule.json
         if isinstance(entry, dict):
             try:
                 _read_stream_windows(problem, s, entry, hyper, hops, frames, insts, starts, ends)
-                classes[s] = _int(entry.get("traffic_class", problem.stream_class[s]), "traffic_class")
+                traffic_class = _int(entry.get("traffic_class", int(problem.stream_class[s])), "traffic_class")
+                if traffic_class > 7:
+                    raise ValueError(f"traffic_class must be 0-7, got {traffic_class}")
+                classes[s] = traffic_class
                 lo = int(problem.listener_ptr[s])
                 names = [problem.node_names[problem.listener_node[l]] for l in range(lo, int(problem.listener_ptr[s + 1]))]
+                latencies = entry.get("latency_ns", {})
+                if not isinstance(latencies, dict):
+                    raise ValueError("'latency_ns' must map listeners to ns")
                 for i, listener in enumerate(names):
-                    if listener in entry.get("latency_ns", {}):
-                        latency[lo + i] = _int(entry["latency_ns"][listener], f"latency_ns[{listener}]")
+                    if listener in latencies:
+                        latency[lo + i] = _int(latencies[listener], f"latency_ns[{listener}]")
             except (ValueError, TypeError, KeyError) as exc:
                 problems.append(Problem(file, f"stream {stream_id!r}", str(exc)))
         else:
@@ -193,16 +228,13 @@ def schedule_from_json(doc, problem: CompiledProblem, file: str = "schedule.json
     gcl = _read_gcl(doc.get("ports"), problem, hyper, file, problems)
     if problems:
         raise InputError(problems)
-    explanations = tuple(Explanation(str(e.get("stream")), str(e.get("reason", "")),
-                                     tuple(map(str, e.get("conflicts", ()))), str(e.get("suggestion", "")))
-                         for e in doc.get("explain", []) if isinstance(e, dict))
     return ScheduleResult(
         status=status, method=str(doc.get("method", "file")), hyperperiod_ns=hyper,
         window_ptr=np.array(ptr, dtype=np.int64), window_hop=np.array(hops, dtype=np.int32),
         window_frame=np.array(frames, dtype=np.int32), window_instance=np.array(insts, dtype=np.int32),
         window_start_ns=np.array(starts, dtype=np.int64), window_end_ns=np.array(ends, dtype=np.int64),
         stream_class=classes, listener_latency_ns=latency, gcl=gcl, explanations=explanations,
-        warnings=tuple(map(str, doc.get("warnings", []))),
+        warnings=warnings,
         extra={"problem": problem} if problem is not original else {})
 
 
@@ -276,14 +308,19 @@ def _read_gcl(ports_doc, problem, hyper, file, problems) -> Gcl | None:
         entry = ports_doc.get(name)
         cycles.append(hyper)
         try:
-            gcl = entry["gcl"] if isinstance(entry, dict) else None
+            gcl = entry.get("gcl") if isinstance(entry, dict) else None
+            if gcl is not None and not isinstance(gcl, dict):
+                raise ValueError("'gcl' must be a mapping")
             if gcl is None:
                 durations.append(hyper); gates.append(0xFF)
             else:
                 cycles[-1] = cycle = _int(gcl.get("cycle_ns", hyper), "cycle_ns")
                 if cycle == 0 or hyper % cycle:
                     raise ValueError(f"cycle_ns {cycle} does not divide the hyperperiod {hyper}")
-                for e in gcl.get("entries", []):
+                entries = gcl.get("entries", [])
+                if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+                    raise ValueError("'entries' must be a list of {duration_ns, gates}")
+                for e in entries:
                     durations.append(_int(e["duration_ns"], "duration_ns"))
                     gates.append(_int(e["gates"], "gates") & 0xFF)
         except (ValueError, TypeError, KeyError) as exc:
