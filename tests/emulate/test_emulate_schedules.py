@@ -3,6 +3,7 @@ import json
 import shutil
 import subprocess
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,15 +19,19 @@ from tsnplan.schedule import schedule
 from tsnplan.topologies import plant_files, plant_names
 
 TX_START = 1
+TSNKIT = Path(__file__).parents[1] / "data" / "tsnkit"
+INSTANCES = [*plant_names(), *(f"tsnkit/{d.name}" for d in sorted(TSNKIT.iterdir()) if d.is_dir())]
 
 
 def _plant(name):
-    problem = load_plant(*plant_files(name)).compile()
+    """An example plant by name, or a tsnkit sample instance as ``tsnkit/<dir>``."""
+    files = (TSNKIT / name.removeprefix("tsnkit/"),) if name.startswith("tsnkit/") else plant_files(name)
+    problem = load_plant(*files).compile()
     result = schedule(problem)
     return result.extra.get("problem", problem), result
 
 
-@pytest.mark.parametrize("name", plant_names())
+@pytest.mark.parametrize("name", INSTANCES)
 def test_every_scheduled_frame_runs_exactly_on_its_windows(name):
     """Exactly at the window's start, except on a 10BASE-T1S member: there anywhere the frame
     still fits once its PLCA transmit opportunity comes (the window leaves room for the wait)."""
