@@ -20,3 +20,19 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def cli(capsys):
+    """``cli(*argv)`` runs tsnplan in-process without colour: (exit status, stdout, stderr).
+
+    Whatever the input, the user never sees a Python traceback.
+    """
+    from tsnplan.cli import main
+
+    def run(*argv):
+        status = main([str(a) for a in argv], env={"NO_COLOR": "1"})
+        out, err = capsys.readouterr()
+        assert "Traceback" not in out + err
+        return status, out, err
+    return run

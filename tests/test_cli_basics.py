@@ -8,45 +8,36 @@ from pathlib import Path
 
 import pytest
 
-from tsnplan.cli import main
 
 ROOT = Path(__file__).parent.parent
 NET = ROOT / "topologies" / "body-shop-cell" / "network.yaml"
 STREAMS = ROOT / "topologies" / "body-shop-cell" / "streams.yaml"
 TSNKIT = ROOT / "tests" / "data" / "tsnkit" / "ring"
-ENV = {"NO_COLOR": "1"}
 
 
-def run_cli(capsys, *argv):
-    status = main([str(a) for a in argv], env=ENV)
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return status, out, err
-
-
-def test_validate_ok(capsys):
-    status, out, err = run_cli(capsys, "validate", NET, STREAMS)
+def test_validate_ok(cli):
+    status, out, err = cli("validate", NET, STREAMS)
     assert (status, err) == (0, "")
     assert out.startswith("valid: body-shop-cell: 6 bridge, 18 end-station, 24 links, 29 streams")
 
 
-def test_validate_json_ok(capsys):
-    status, out, _ = run_cli(capsys, "validate", "--json", TSNKIT)
+def test_validate_json_ok(cli):
+    status, out, _ = cli("validate", "--json", TSNKIT)
     document = json.loads(out)
     assert status == 0
     assert (document["valid"], document["timing"], document["streams"]) == (True, "tsnkit", 4)
 
 
-def test_show_lists_media_types_and_load(capsys):
-    status, out, _ = run_cli(capsys, "show", NET, STREAMS, "--top", "3")
+def test_show_lists_media_types_and_load(cli):
+    status, out, _ = cli("show", NET, STREAMS, "--top", "3")
     assert status == 0
     assert "Links per medium" in out and "fibre" in out and "340 m" in out      # 60+45+50+45+60+80
     assert "isochronous" in out and "Link load (top 3 of 48 ports" in out
     assert "no port is overloaded" in out
 
 
-def test_show_json_sorted_by_load(capsys):
-    status, out, _ = run_cli(capsys, "show", "--json", NET, STREAMS)
+def test_show_json_sorted_by_load(cli):
+    status, out, _ = cli("show", "--json", NET, STREAMS)
     document = json.loads(out)
     shares = [p["utilisation"] for p in document["ports"].values()]
     assert status == 0 and shares == sorted(shares, reverse=True)
@@ -54,27 +45,27 @@ def test_show_json_sorted_by_load(capsys):
     assert document["streams_per_type"]["isochronous"] == 16 and document["overloaded"] == []
 
 
-def test_show_flags_an_overloaded_port(capsys, tmp_path):
+def test_show_flags_an_overloaded_port(cli, tmp_path):
     net = tmp_path / "net.yaml"
     net.write_text("nodes: {sw: {kind: bridge}, cam: {kind: end-station}, edge: {kind: end-station}}\n"
                    "links: [{ends: [cam, sw], rate: 10M}, {ends: [edge, sw]}]\n"
                    "streams: [{id: v, talker: cam, listeners: [edge], type: video, period: 500us, payload: 1000B}]\n")
-    status, out, _ = run_cli(capsys, "show", net)
+    status, out, _ = cli("show", net)
     assert status == 1
     assert "1 port is overloaded" in out and "166.7%" in out
-    assert run_cli(capsys, "validate", net)[0] == 2          # validate refuses what show only flags
+    assert cli("validate", net)[0] == 2          # validate refuses what show only flags
 
 
 @pytest.mark.parametrize("argv", [[], ["frobnicate"], ["show"], ["show", NET, "--top", "-1"], ["validate", "--bogus", NET]])
-def test_usage_errors_exit_2(capsys, argv):
-    status, _, _ = run_cli(capsys, *argv)
+def test_usage_errors_exit_2(cli, argv):
+    status, _, _ = cli(*argv)
     assert status == 2
 
 
-def test_demo_runs_every_example_plant(capsys):
+def test_demo_runs_every_example_plant(cli):
     from tsnplan.topologies import plant_names
     for plant in plant_names():
-        status, out, _ = run_cli(capsys, "demo", "--plant", plant, "--json", "--duration", "50ms")
+        status, out, _ = cli("demo", "--plant", plant, "--json", "--duration", "50ms")
         doc = json.loads(out)
         assert doc["plant"] == plant and status == (0 if doc["ok"] else 1)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from tsnplan.budget import BudgetResult, compute_budget
 from tsnplan.emulate import Scenario, run_emulation
 from tsnplan.emulate.result import EmulationResult
-from tsnplan.emulate.scenario import Failure
+from tsnplan.emulate.scenario import Failure, listener_ports
 from tsnplan.io.plant import Plant
 from tsnplan.model.compile import REDUNDANCY_FRER, CompiledProblem
 from tsnplan.schedule import ScheduleResult, ScheduleStatus, schedule
@@ -83,12 +83,9 @@ def run_pipeline(plant: Plant, *, duration_ns: int = 200_000_000, seed: int = 0,
         write_schedule(out_dir / "schedule.json", problem, result)
     budget = compute_budget(problem, result)
     failure = pick_failure(problem, duration_ns // 2)
-    scenario = Scenario(duration_ns=duration_ns, failures=(failure,) if failure else ())
     pcap = str(out_dir / "emulation.pcapng") if out_dir is not None else None
-    if pcap:
-        from tsnplan.emulate.scenario import listener_ports
-        scenario = Scenario(duration_ns=duration_ns, failures=scenario.failures,
-                            capture_ports=listener_ports(problem))
+    scenario = Scenario(duration_ns=duration_ns, failures=(failure,) if failure else (),
+                        capture_ports=listener_ports(problem) if pcap else ())
     emulation = run_emulation(problem, result, scenario, seed, pcap=pcap, progress=progress)
     frer = tuple(problem.stream_ids[s] for s in range(problem.n_streams)
                  if problem.stream_redundancy[s] == REDUNDANCY_FRER)

@@ -4,13 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from tsnplan.cli import main
 from tsnplan.errors import InputError
 from tsnplan.io.plant import load_plant
 
 BAD = Path(__file__).parent.parent / "data" / "bad"
 BODY_SHOP = Path(__file__).parent.parent.parent / "topologies" / "body-shop-cell" / "network.yaml"
-ENV = {"NO_COLOR": "1"}
 
 # file -> (line, "entry: message" expected in the problem printed for that line)
 CASES = {
@@ -51,17 +49,11 @@ def test_corpus_is_covered():
     assert files == set(CASES)
 
 
-def run_cli(capsys, *argv):
-    status = main(list(argv), env=ENV)
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_bad_file_through_cli(capsys, name):
+def test_bad_file_through_cli(cli, name):
     path = BAD / name
     line_no, expected = CASES[name]
-    status, out, err = run_cli(capsys, "validate", str(path))
+    status, out, err = cli("validate", str(path))
     assert status == 2
     assert "Traceback" not in out + err
     with pytest.raises(InputError) as caught:
@@ -71,22 +63,22 @@ def test_bad_file_through_cli(capsys, name):
     assert any(line.startswith(f"{where}: {expected}") for line in err.splitlines())
 
 
-def test_streams_file_with_unknown_talker(capsys):
+def test_streams_file_with_unknown_talker(cli):
     streams = BAD / "unknown-talker.streams.yaml"
-    status, _, err = run_cli(capsys, "validate", str(BODY_SHOP), str(streams))
+    status, _, err = cli("validate", str(BODY_SHOP), str(streams))
     assert status == 2
     assert err.splitlines() == [f"{streams}:4: stream 'motion-9a': talker 'rc-9' is not a node of the network "
                                 "(did you mean 'rc-4'?)"]
 
 
-def test_every_problem_of_a_file_at_once(capsys):
-    status, _, err = run_cli(capsys, "validate", str(BAD / "many-problems.yaml"))
+def test_every_problem_of_a_file_at_once(cli):
+    status, _, err = cli("validate", str(BAD / "many-problems.yaml"))
     assert status == 2
     assert [l.split(":")[1] for l in err.splitlines()] == ["3", "8", "10", "11", "12"]
 
 
-def test_validate_json_lists_problems(capsys):
-    status, out, err = run_cli(capsys, "validate", "--json", str(BAD / "many-problems.yaml"))
+def test_validate_json_lists_problems(cli):
+    status, out, err = cli("validate", "--json", str(BAD / "many-problems.yaml"))
     assert status == 2
     document = json.loads(out)
     assert document["format"] == "tsnplan-validate/1" and document["valid"] is False
@@ -96,14 +88,14 @@ def test_validate_json_lists_problems(capsys):
     assert len(err.splitlines()) == 5
 
 
-def test_show_json_on_bad_input_uses_the_problem_format(capsys):
-    status, out, _ = run_cli(capsys, "show", "--json", str(BAD / "unknown-field.yaml"))
+def test_show_json_on_bad_input_uses_the_problem_format(cli):
+    status, out, _ = cli("show", "--json", str(BAD / "unknown-field.yaml"))
     assert status == 2
     assert json.loads(out)["format"] == "tsnplan-problems/1"
 
 
-def test_missing_file_and_directory(capsys, tmp_path):
-    status, _, err = run_cli(capsys, "validate", str(tmp_path / "nope.yaml"))
+def test_missing_file_and_directory(cli, tmp_path):
+    status, _, err = cli("validate", str(tmp_path / "nope.yaml"))
     assert status == 2 and "cannot read the file" in err
-    status, _, err = run_cli(capsys, "validate", str(tmp_path))
+    status, _, err = cli("validate", str(tmp_path))
     assert status == 2 and "is not a tsnkit instance" in err

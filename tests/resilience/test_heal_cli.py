@@ -4,23 +4,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tsnplan.cli import main
 
 ROOT = Path(__file__).parent.parent.parent
 BODY = [ROOT / "topologies" / "body-shop-cell" / f for f in ("network.yaml", "streams.yaml")]
 AGV = [ROOT / "topologies" / "agv-hall" / f for f in ("network.yaml", "streams.yaml")]
-ENV = {"NO_COLOR": "1"}
 
 
-def run_cli(capsys, *argv):
-    status = main([str(a) for a in argv], env=ENV)
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return status, out, err
-
-
-def test_json_follows_the_heal_format(capsys):
-    status, out, _ = run_cli(capsys, "heal", *BODY, "--policy", "protect", "--json", "--workers", "1")
+def test_json_follows_the_heal_format(cli):
+    status, out, _ = cli("heal", *BODY, "--policy", "protect", "--json", "--workers", "1")
     doc = json.loads(out)
     assert status == 0 and doc["format"] == "tsnplan-heal/1" and doc["policy"] == "protect" and doc["met"]
     scenario = next(s for s in doc["scenarios"] if s["failure"] == "link sw-1--sw-2")
@@ -30,25 +21,25 @@ def test_json_follows_the_heal_format(capsys):
     assert doc["frer"]["cell-io-1"]["frames_lost_max"] == 0
 
 
-def test_report_names_weakest_points_and_proof(capsys):
-    status, out, _ = run_cli(capsys, "heal", *BODY, "--policy", "reroute", "--emulate", "3", "--workers", "1")
+def test_report_names_weakest_points_and_proof(cli):
+    status, out, _ = cli("heal", *BODY, "--policy", "reroute", "--emulate", "3", "--workers", "1")
     assert status == 0
     for text in ("Failure scenarios", "Weakest points", "FRER streams under single failures",
                  "Emulation proof (3 scenarios)", "analysis and emulation agree", "N-1 met"):
         assert text in out
 
 
-def test_a_plant_with_single_points_of_failure_exits_1(capsys):
-    status, out, _ = run_cli(capsys, "heal", *AGV, "--policy", "frer", "--unloaded", "--workers", "1")
+def test_a_plant_with_single_points_of_failure_exits_1(cli):
+    status, out, _ = cli("heal", *AGV, "--policy", "frer", "--unloaded", "--workers", "1")
     assert status == 1
     assert "Redundancy not met (single point of failure)" in out and "node sw-core)" in out
     assert "lost under a single failure" in out
 
 
-def test_bad_options_exit_2(capsys):
-    assert run_cli(capsys, "heal", *BODY, "--k", "3")[0] == 2
-    assert run_cli(capsys, "heal", *BODY, "--detection", "soon")[0] == 2
-    status, _, err = run_cli(capsys, "heal", *BODY, "--unloaded", "--emulate", "1", "--workers", "1")
+def test_bad_options_exit_2(cli):
+    assert cli("heal", *BODY, "--k", "3")[0] == 2
+    assert cli("heal", *BODY, "--detection", "soon")[0] == 2
+    status, _, err = cli("heal", *BODY, "--unloaded", "--emulate", "1", "--workers", "1")
     assert status == 2 and "needs a schedule" in err
 
 
@@ -62,9 +53,9 @@ def test_console_script_is_deterministic_on_a_process_pool(tmp_path):
     assert len(json.loads(first.stdout)["scenarios"]) > 400
 
 
-def test_a_schedule_file_must_fit_the_policy(capsys, tmp_path):
+def test_a_schedule_file_must_fit_the_policy(cli, tmp_path):
     schedule = tmp_path / "schedule.json"
-    assert run_cli(capsys, "schedule", *BODY, "-o", schedule)[0] == 0
-    assert run_cli(capsys, "heal", *BODY, "--schedule", schedule, "--workers", "1")[0] == 0
-    status, _, err = run_cli(capsys, "heal", *BODY, "--policy", "frer", "--schedule", schedule, "--workers", "1")
+    assert cli("schedule", *BODY, "-o", schedule)[0] == 0
+    assert cli("heal", *BODY, "--schedule", schedule, "--workers", "1")[0] == 0
+    status, _, err = cli("heal", *BODY, "--policy", "frer", "--schedule", schedule, "--workers", "1")
     assert status == 2 and "same redundancy policy" in err

@@ -5,7 +5,8 @@ from pathlib import Path
 
 from tsnplan.errors import InputError, Problem
 from tsnplan.io.fields import FieldReader, suggest
-from tsnplan.io.yaml_input import read_yaml
+from tsnplan.io.files import read_text
+from tsnplan.io.yaml_input import MAX_FILE_BYTES
 from tsnplan.model.media.ethernet import MEDIUM_SPECS, NS_PER_M, Medium
 from tsnplan.model.media.fiveg import BUILTIN_PROFILES, DelayProfile, FiveGProfile, profile_from_samples
 from tsnplan.model.media.t1l import T1L_MAX_LINK_DELAY_NS
@@ -13,7 +14,7 @@ from tsnplan.model.media.t1s import PlcaConfig
 from tsnplan.model.network import Feature, Link, Network, Node, NodeKind
 from tsnplan.units import format_rate_bps, parse_length_m, parse_rate_bps, parse_time_ns
 
-__all__ = ["load_network", "network_from_doc", "NODE_DEFAULTS"]
+__all__ = ["network_from_doc", "NODE_DEFAULTS"]
 
 #: Built-in defaults per node kind; a file's ``defaults:`` section overrides them.
 NODE_DEFAULTS: dict[NodeKind, dict] = {
@@ -32,15 +33,6 @@ _LINK_KEYS = {"ends", "medium", "rate", "length", "propagation", "phy_latency", 
 _PLCA_KEYS = {"node_count", "to_timer", "burst_count", "burst_timer"}
 
 
-def load_network(path: str | Path) -> Network:
-    """Read and check a network file; raises one ``InputError`` listing every problem."""
-    doc = read_yaml(path)
-    network, problems = network_from_doc(doc, str(path), base_dir=Path(path).parent)
-    if problems:
-        raise InputError(problems)
-    return network
-
-
 def _top_level(doc, file: str, problems: list[Problem]):
     if not isinstance(doc, dict):
         problems.append(Problem(file, "", f"expected a mapping with 'nodes' and 'links', got a {type(doc).__name__}"))
@@ -53,6 +45,8 @@ def _top_level(doc, file: str, problems: list[Problem]):
 
 
 def network_from_doc(doc, file: str, base_dir: Path = Path(".")) -> tuple[Network | None, list[Problem]]:
+    """The network of a parsed file (None if anything is wrong) and every problem found;
+    ``base_dir`` resolves 5G sample files."""
     problems: list[Problem] = []
     top = _top_level(doc, file, problems)
     if top is None:
@@ -124,16 +118,17 @@ def _read_table(name: str, part, reader: FieldReader, base_dir: Path) -> DelayPr
         return None
     try:
         if "samples" in part:
-            sample_path = base_dir / str(part["samples"])
-            lines = sample_path.read_text(encoding="utf-8").split()
-            return profile_from_samples(name, [parse_time_ns(v) for v in lines if v])
+            text = read_text(base_dir / str(part["samples"]), what="delay samples, one per line",
+                             max_bytes=MAX_FILE_BYTES)
+            return profile_from_samples(name, [parse_time_ns(v) for v in text.split()])
         table = part["percentiles"]
         if not isinstance(table, dict):
             raise ValueError("percentiles must map a percentile to a delay, e.g. {50: 2ms, 100: 8ms}")
         points = sorted((float(p), parse_time_ns(d)) for p, d in table.items())
         return DelayProfile(name, tuple(points))
-    except (OSError, UnicodeDecodeError) as exc:
-        reader.problem(f"{name}: cannot read the sample file: {exc}")
+    except InputError as exc:
+        for problem in exc.problems:
+            reader.problem(f"{name}: sample file {problem.file}: {problem.message}")
     except (ValueError, TypeError) as exc:
         reader.problem(f"{name}: {exc}")
     return None

@@ -1,33 +1,23 @@
 """Stream YAML → ``StreamSet``, collecting every problem (docs/formats.md, "Streams file")."""
 from __future__ import annotations
 
-from pathlib import Path
-
-from tsnplan.errors import InputError, Problem
+from tsnplan.errors import Problem
 from tsnplan.io.fields import FieldReader, suggest
-from tsnplan.io.yaml_input import read_yaml
-from tsnplan.model.media.ethernet import MAX_PAYLOAD_BYTES
+from tsnplan.model.media.ethernet import MAX_PAYLOAD_BYTES, ceil_div
 from tsnplan.model.network import Network, NodeKind
 from tsnplan.model.streams import Redundancy, Stream, StreamSet
 from tsnplan.model.traffic_types import TYPE_DEFAULTS, TrafficType
 from tsnplan.units import parse_size_bytes, parse_time_ns
 
-__all__ = ["load_streams", "streams_from_doc"]
+__all__ = ["streams_from_doc"]
 
 _STREAM_KEYS = {"id", "talker", "listeners", "listener", "type", "period", "payload", "deadline",
                 "jitter", "redundancy", "priority", "pcp", "scheduled", "fragment", "vlan", "description"}
 MAX_FRAMES_PER_PERIOD = 1024
 
 
-def load_streams(path: str | Path, network: Network | None) -> StreamSet:
-    doc = read_yaml(path)
-    streams, problems = streams_from_doc(doc, str(path), network)
-    if problems:
-        raise InputError(problems)
-    return streams
-
-
 def streams_from_doc(doc, file: str, network: Network | None) -> tuple[StreamSet, list[Problem]]:
+    """The valid streams of a parsed file (checked against ``network`` when given) and every problem."""
     problems: list[Problem] = []
     section = doc.get("streams") if isinstance(doc, dict) else doc
     if isinstance(doc, dict):
@@ -117,7 +107,7 @@ def _read_stream(stream_id, spec, line, file, network, problems) -> Stream | Non
     if payload > max_payload and not fragment:
         reader.problem(f"payload {payload} B exceeds one frame ({max_payload} B) and the stream does not "
                        "allow fragmentation", "set 'fragment: true' or reduce the payload")
-    if -(-payload // max_payload) > MAX_FRAMES_PER_PERIOD:
+    if ceil_div(payload, max_payload) > MAX_FRAMES_PER_PERIOD:
         reader.problem(f"payload {payload} B needs more than {MAX_FRAMES_PER_PERIOD} frames per period")
     if scheduled and deadline > period:
         reader.problem(f"deadline {deadline} ns is longer than the period {period} ns, which a scheduled "

@@ -12,9 +12,13 @@ file and the line. PyYAML is imported only when YAML is parsed: the tsnkit CSV p
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tsnplan.errors import InputError, LimitError, Problem
 from tsnplan.io.files import read_text
+
+if TYPE_CHECKING:
+    from yaml.events import ScalarEvent
 
 __all__ = ["LineDict", "read_yaml", "parse_yaml", "MAX_FILE_BYTES", "MAX_ALIASES", "MAX_DEPTH",
            "MAX_EXPANDED_VALUES"]

@@ -7,7 +7,10 @@ import numpy as np
 
 from tsnplan.model.compile import CompiledProblem
 
-__all__ = ["PortLoad", "port_load", "stream_port_utilisation"]
+__all__ = ["PortLoad", "port_load", "stream_port_utilisation", "ports_by_load", "overloaded_ports", "OVERLOADED"]
+
+#: Above this share of its rate a port cannot carry its streams.
+OVERLOADED = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,25 +22,41 @@ class PortLoad:
     port_streams: np.ndarray      # number of streams per port
 
 
+def _stream_bits(problem: CompiledProblem) -> np.ndarray:
+    """int64 per stream: the wire bits of all its frames in one period."""
+    if not problem.n_streams:
+        return np.zeros(0, dtype=np.int64)
+    return np.add.reduceat(problem.frame_wire_bytes * 8, problem.frame_ptr[:-1])
+
+
 def stream_port_utilisation(problem: CompiledProblem) -> np.ndarray:
     """Per hop: the fraction of its port's rate the stream alone uses."""
-    frame_bits = np.add.reduceat(problem.frame_wire_bytes * 8, problem.frame_ptr[:-1]) if problem.n_streams else np.zeros(0)
-    stream_bps = frame_bits * 1e9 / problem.stream_period_ns
-    hops_per_stream = np.diff(problem.hop_ptr)
-    hop_bps = np.repeat(stream_bps, hops_per_stream)
+    stream_bps = _stream_bits(problem) * 1e9 / problem.stream_period_ns
+    hop_bps = np.repeat(stream_bps, np.diff(problem.hop_ptr))
     return hop_bps / problem.port_rate_bps[problem.hop_port]
 
 
 def port_load(problem: CompiledProblem) -> PortLoad:
     from tsnplan._ext.linkload import port_bits_per_hyper
 
-    stream_bits = np.add.reduceat(problem.frame_wire_bytes * 8, problem.frame_ptr[:-1]) \
-        if problem.n_streams else np.zeros(0, dtype=np.int64)
     port_bps = np.zeros(problem.n_ports)
-    port_bits_per_hyper(problem.hop_ptr, problem.hop_port, np.ascontiguousarray(stream_bits, dtype=np.int64),
+    port_bits_per_hyper(problem.hop_ptr, problem.hop_port, np.ascontiguousarray(_stream_bits(problem), dtype=np.int64),
                         problem.stream_period_ns, port_bps)
     port_streams = np.bincount(problem.hop_port, minlength=problem.n_ports)
     resource_bps = np.zeros(int(problem.port_resource.max()) + 1 if problem.n_ports else 0)
     np.add.at(resource_bps, problem.port_resource, port_bps)
     utilisation = resource_bps[problem.port_resource] / problem.port_rate_bps
     return PortLoad(port_bps, utilisation, port_streams)
+
+
+def ports_by_load(problem: CompiledProblem, load: PortLoad) -> list[int]:
+    """Port indices, heaviest first (ties by name), without T1S pass-through ports: the frame is
+    already on the bus there, and the member's own port carries the whole segment's share."""
+    ports = problem.network.ports
+    keep = [p for p in range(problem.n_ports) if not ports[problem.port_names[p]].passthrough]
+    return sorted(keep, key=lambda p: (-float(load.port_utilisation[p]), problem.port_names[p]))
+
+
+def overloaded_ports(problem: CompiledProblem, load: PortLoad) -> list[int]:
+    """The ports of ``ports_by_load`` whose offered load exceeds their rate: no schedule can exist."""
+    return [p for p in ports_by_load(problem, load) if load.port_utilisation[p] > OVERLOADED]

@@ -85,7 +85,7 @@ def render_emulation(result: EmulationResult, console, stream: str | None = None
     if result.failures:
         console.print("failures: " + ", ".join(result.failures))
     if result.not_admitted:
-        console.print(f"[yellow]not admitted[/yellow] (no window in the schedule, not sent): "
+        console.print("[yellow]not admitted[/yellow] (no window in the schedule, not sent): "
                       + ", ".join(result.not_admitted))
     if result.pcap:
         console.print(f"capture: {result.captured:,} frames written to {result.pcap}")

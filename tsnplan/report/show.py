@@ -8,22 +8,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-import numpy as np
 from rich.table import Table
 
+from tsnplan.model.load import OVERLOADED, overloaded_ports, ports_by_load
 from tsnplan.units import format_rate_bps, format_time_ns
 
-__all__ = ["render_show", "show_to_json", "OVERLOADED", "BUSY"]
+__all__ = ["render_show", "show_to_json", "BUSY"]
 
-OVERLOADED = 1.0   # above this share of its rate a port cannot carry its streams
 BUSY = 0.75        # highlighted as a warning
-
-
-def _ports_by_load(problem, load) -> list[int]:
-    """Port indices, heaviest first (ties by name), without T1S pass-through ports."""
-    ports = problem.network.ports
-    keep = [p for p in range(problem.n_ports) if not ports[problem.port_names[p]].passthrough]
-    return sorted(keep, key=lambda p: (-float(load.port_utilisation[p]), problem.port_names[p]))
 
 
 def _media(network) -> dict[str, dict]:
@@ -50,7 +42,7 @@ def _streams_per_type(streams) -> dict[str, dict]:
 
 def show_to_json(plant, problem, load) -> dict:
     network = plant.network
-    order = _ports_by_load(problem, load)
+    order = ports_by_load(problem, load)
     return {
         "format": "tsnplan-show/1",
         "network": network.name,
@@ -71,7 +63,7 @@ def show_to_json(plant, problem, load) -> dict:
             "load_bps": round(float(load.port_bps[p]), 3),
             "utilisation": round(float(load.port_utilisation[p]), 6),
             "streams": int(load.port_streams[p])} for p in order},
-        "overloaded": [problem.port_names[p] for p in order if load.port_utilisation[p] > OVERLOADED],
+        "overloaded": [problem.port_names[p] for p in overloaded_ports(problem, load)],
     }
 
 
@@ -111,7 +103,7 @@ def render_show(plant, problem, load, console, top: int = 20) -> None:
         listed = ", ".join(problem.unrouted[:10]) + (" ..." if len(problem.unrouted) > 10 else "")
         console.print(f"[yellow]{len(problem.unrouted)} streams have no route[/yellow]: {listed}", soft_wrap=True)
 
-    order = _ports_by_load(problem, load)
+    order = ports_by_load(problem, load)
     shown = order[:max(0, top)]
     table = Table(title=f"Link load (top {len(shown)} of {len(order)} ports, shortest routes)", title_justify="left")
     for col in ("port", "medium", "rate", "streams", "load", "utilisation"):
@@ -125,7 +117,7 @@ def render_show(plant, problem, load, console, top: int = 20) -> None:
                       str(int(load.port_streams[p])), f"{load.port_bps[p] / 1e6:.3f} Mb/s", f"{share:.1%}",
                       style=style)
     console.print(table)
-    overloaded = int(np.count_nonzero(load.port_utilisation[order] > OVERLOADED)) if order else 0
+    overloaded = len(overloaded_ports(problem, load))
     if overloaded:
         ports = "1 port is" if overloaded == 1 else f"{overloaded} ports are"
         console.print(f"[bold red]{ports} overloaded[/bold red] (offered load above the rate)")

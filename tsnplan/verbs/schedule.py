@@ -12,7 +12,7 @@ from tsnplan.units import parse_time_ns
 def _time(text: str) -> int:
     try:
         return parse_time_ns(text)
-    except (InputError, ValueError) as exc:
+    except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 

@@ -5,7 +5,7 @@ import argparse
 
 from tsnplan.errors import ExitStatus
 from tsnplan.io.plant import load_plant
-from tsnplan.model.load import port_load
+from tsnplan.model.load import overloaded_ports, port_load
 from tsnplan.report.console import print_json
 from tsnplan.report.show import render_show, show_to_json
 
@@ -28,11 +28,7 @@ def run(args, console) -> ExitStatus:
     problem = plant.compile()
     load = port_load(problem)
     if args.json:
-        document = show_to_json(plant, problem, load)
-        print_json(document)
-        overloaded = bool(document["overloaded"])
+        print_json(show_to_json(plant, problem, load))
     else:
         render_show(plant, problem, load, console, top=args.top)
-        overloaded = any(load.port_utilisation[p] > 1.0 for p in range(problem.n_ports)
-                         if not plant.network.ports[problem.port_names[p]].passthrough)
-    return ExitStatus.NOT_MET if overloaded else ExitStatus.OK
+    return ExitStatus.NOT_MET if overloaded_ports(problem, load) else ExitStatus.OK
