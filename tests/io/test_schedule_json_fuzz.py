@@ -57,3 +57,19 @@ def test_random_bytes_are_refused_cleanly(tmp_path_factory, data):
         read_schedule(target, problem)
     except InputError:
         pass
+
+
+def test_paths_must_run_from_the_talker_to_each_listener_in_order(tmp_path):
+    problem = load_plant(*plant_files("body-shop-cell")).compile()
+    doc = schedule_to_json(problem, schedule(problem))
+    entry = doc["streams"]["safety-stop"]
+    assert len(entry["replica_paths"]) == len(entry["paths"]) == 4
+    entry["replica_paths"] = entry["replica_paths"][::-1]      # second routes paired with the wrong listeners
+    target = tmp_path / "schedule.json"
+    target.write_text(json.dumps(doc))
+    try:
+        read_schedule(target, problem)
+    except InputError as exc:
+        assert any("replica_paths" in p.message and "does not run from" in p.message for p in exc.problems)
+    else:
+        raise AssertionError("a schedule with swapped replica paths was accepted")

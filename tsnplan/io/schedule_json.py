@@ -89,7 +89,7 @@ def schedule_to_json(problem: CompiledProblem, result: ScheduleResult) -> dict:
             "deadline_ns": int(problem.stream_deadline_ns[s]),
             "traffic_class": int(result.stream_class[s]),
             "paths": _stream_paths(problem, stream_id),
-            **({"replica_paths": [list(p) for p in problem.routes.replicas[stream_id] if p]}
+            **({"replica_paths": [list(p) if p else None for p in problem.routes.replicas[stream_id]]}
                if stream_id in problem.routes.replicas else {}),
             "windows": windows,
             "latency_ns": {problem.node_names[problem.listener_node[l]]: int(result.listener_latency_ns[l])
@@ -238,6 +238,27 @@ def schedule_from_json(doc, problem: CompiledProblem, file: str = "schedule.json
         extra={"problem": problem} if problem is not original else {})
 
 
+def _listener_paths(raw, stream, network, optional: bool) -> tuple:
+    """One node path per listener, in the stream's listener order (``None`` allowed for a
+    listener without a second route when ``optional``), each a real path talker -> listener."""
+    if not isinstance(raw, list) or len(raw) != len(stream.listeners):
+        raise ValueError(f"expected a list of {len(stream.listeners)} paths, one per listener")
+    paths = []
+    for listener, path in zip(stream.listeners, raw):
+        if path is None and optional:
+            paths.append(None)
+            continue
+        if not isinstance(path, list) or not all(isinstance(n, (str, int)) for n in path):
+            raise ValueError("each path must be a list of node ids")
+        nodes = tuple(str(n) for n in path)
+        if len(nodes) < 2 or nodes[0] != stream.talker or nodes[-1] != listener:
+            raise ValueError(f"{list(nodes)} does not run from {stream.talker!r} to {listener!r}")
+        if any(not network.has_link(a, b) for a, b in zip(nodes, nodes[1:])):
+            raise ValueError(f"{list(nodes)} is not a path of the network")
+        paths.append(nodes)
+    return tuple(paths)
+
+
 def _file_routes(problem: CompiledProblem, streams_doc: dict, file: str) -> Routes | None:
     """The problem's routes with the file's paths where they differ; None if none does."""
     paths, replicas = dict(problem.routes.paths), dict(problem.routes.replicas)
@@ -245,21 +266,16 @@ def _file_routes(problem: CompiledProblem, streams_doc: dict, file: str) -> Rout
     for stream_id, entry in streams_doc.items():
         if stream_id not in problem.stream_index or not isinstance(entry, dict):
             continue
+        stream = problem.streams.by_id()[stream_id] if stream_id in problem.stream_index else None
         for key, table in (("paths", paths), ("replica_paths", replicas)):
             if key not in entry:
                 continue
-            raw = entry[key]
             try:
-                got = tuple(tuple(str(n) for n in path) for path in raw)
-            except TypeError:
-                problems.append(Problem(file, f"stream {stream_id!r}", f"'{key}' must be a list of node lists"))
+                got = _listener_paths(entry[key], stream, problem.network, optional=key == "replica_paths")
+            except ValueError as exc:
+                problems.append(Problem(file, f"stream {stream_id!r}", f"{key}: {exc}"))
                 continue
-            bad = [path for path in got if len(path) < 2 or any(not problem.network.has_link(a, b) for a, b in zip(path, path[1:]))]
-            if bad:
-                problems.append(Problem(file, f"stream {stream_id!r}", f"{key} {list(bad[0])} is not a path of the network"))
-                continue
-            old = tuple(p for p in table.get(stream_id, ()) if p) if key == "replica_paths" else table.get(stream_id)
-            if got != old:
+            if got != table.get(stream_id):
                 table[stream_id] = got
                 changed = True
     if problems:

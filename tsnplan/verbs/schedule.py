@@ -5,7 +5,7 @@ import argparse
 
 from tsnplan.errors import ExitStatus, InputError, Problem
 from tsnplan.io.plant import load_plant
-from tsnplan.report.console import print_json
+from tsnplan.report.console import print_json, progress_enabled
 from tsnplan.units import parse_time_ns
 
 
@@ -50,7 +50,11 @@ def run(args, console) -> ExitStatus:
     problem = plant.compile()
     options = ScheduleOptions(sync_error_ns=args.sync_error, max_wait_ns=args.max_wait,
                               reroute=not args.no_reroute)
-    result = schedule(problem, method=args.method, time_limit_s=args.time_limit, options=options)
+    if args.json or not progress_enabled(console):
+        result = schedule(problem, method=args.method, time_limit_s=args.time_limit, options=options)
+    else:
+        with console.status(f"scheduling {problem.n_streams} streams ({args.method}) ..."):
+            result = schedule(problem, method=args.method, time_limit_s=args.time_limit, options=options)
     problem = result.extra.get("problem", problem)
     if args.output:
         try:
