@@ -17,7 +17,7 @@ import numpy as np
 
 from libc.math cimport log, ceil
 from libc.stdint cimport uint64_t, int64_t
-from _types cimport time_t, idx_t, flag_t
+from _types cimport time_t, idx_t, flag_t, ceil_div
 
 __all__ = ["EventLoop", "DONE", "FLUSH", "TRACE_KINDS", "splitmix64", "xoshiro_uniforms"]
 
@@ -90,13 +90,8 @@ cdef inline uint64_t _rotl(uint64_t x, int k) noexcept nogil:
     return (x << k) | (x >> (64 - k))
 
 
-cdef inline time_t _ceil_div(time_t a, time_t b) noexcept nogil:
-    """a / b rounded up, for a >= 0 and b > 0 (C division truncates under cdivision)."""
-    return (a + b - 1) // b
-
-
 cdef inline time_t _tx_ns(time_t nbytes, time_t rate_bps) noexcept nogil:
-    return _ceil_div(nbytes * 8 * NS_PER_S, rate_bps)
+    return ceil_div(nbytes * 8 * NS_PER_S, rate_bps)
 
 
 def xoshiro_uniforms(uint64_t seed, int n):
@@ -471,7 +466,7 @@ cdef class EventLoop:
             elif kind == EV_PLCA:
                 if self.res_token[a] == b:
                     if self.res_state[a] == PLCA_BEACON:
-                        self._plca_to_start(a, 0, t)
+                        self._plca_to_start(a, 0, t, t)
                     elif self.res_state[a] == PLCA_TO:
                         self._plca_next(a, t)
             else:
@@ -628,7 +623,7 @@ cdef class EventLoop:
         if cbs and self.port_cbs_slope[q] > 0:
             self._cbs_update(q, now)
             if self.cbs_credit[q] < 0:
-                t = max(now, self.cbs_last[q]) + _ceil_div(-self.cbs_credit[q], self.port_cbs_slope[q])
+                t = max(now, self.cbs_last[q]) + ceil_div(-self.cbs_credit[q], self.port_cbs_slope[q])
                 if t < wake[0]:
                     wake[0] = t
                 return False
@@ -774,8 +769,9 @@ cdef class EventLoop:
         self.res_burst_left[r] = self.res_burst[r]
         self.res_token[r] += 1
 
-    cdef void _plca_to_start(self, idx_t r, idx_t i, time_t now) noexcept nogil:
-        """Transmit opportunity ``i`` begins: its member sends or the TO timer runs."""
+    cdef void _plca_to_start(self, idx_t r, idx_t i, time_t opened, time_t now) noexcept nogil:
+        """Transmit opportunity ``i`` (opened at ``opened`` <= ``now``): its member sends now or
+        the TO timer runs out."""
         cdef idx_t p = self.res_to_port[self.res_to_ptr[r] + i]
         self.res_to[r] = i
         self.res_state[r] = PLCA_TO
@@ -783,13 +779,13 @@ cdef class EventLoop:
             self._plca_tx_begin(r)
             return
         self.res_token[r] += 1
-        self._push(now + self.res_to_ns[r], EV_PLCA, r, self.res_token[r])
+        self._push(opened + self.res_to_ns[r], EV_PLCA, r, self.res_token[r])
 
     cdef void _plca_next(self, idx_t r, time_t now) noexcept nogil:
         """Next TO, or after the last one a beacon (or rest while no member has a frame)."""
         cdef idx_t i = self.res_to[r] + 1
         if i < self.res_n_to[r]:
-            self._plca_to_start(r, i, now)
+            self._plca_to_start(r, i, now, now)
         elif self.res_queued[r] > 0:
             self.res_state[r] = PLCA_BEACON
             self.res_token[r] += 1
@@ -803,23 +799,15 @@ cdef class EventLoop:
         cdef time_t beacon = self.res_beacon_ns[r], to = self.res_to_ns[r]
         cdef time_t cycle = beacon + self.res_n_to[r] * to
         cdef time_t phase = (now - self.res_t0[r]) % cycle
-        cdef time_t cs = now - phase, ts
-        cdef idx_t i, p
+        cdef time_t cs = now - phase
+        cdef idx_t i
         if phase < beacon:
             self.res_state[r] = PLCA_BEACON
             self.res_token[r] += 1
             self._push(cs + beacon, EV_PLCA, r, self.res_token[r])
             return
         i = <idx_t>((phase - beacon) // to)
-        ts = cs + beacon + i * to
-        self.res_to[r] = i
-        self.res_state[r] = PLCA_TO
-        p = self.res_to_port[self.res_to_ptr[r] + i]
-        if p >= 0 and self.port_up[p] and self.port_tx[p] < 0 and self._start_best(p, now):
-            self._plca_tx_begin(r)
-            return
-        self.res_token[r] += 1
-        self._push(ts + to, EV_PLCA, r, self.res_token[r])
+        self._plca_to_start(r, i, cs + beacon + i * to, now)
 
     # ------------------------------------------------------------------ events
     cdef void _enqueue(self, idx_t p, idx_t k, time_t now) noexcept nogil:

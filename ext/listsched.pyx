@@ -23,13 +23,7 @@ blocking window and the frame is tried again; nothing is ever placed partially.
 """
 from libc.stdlib cimport malloc, realloc, free
 from libc.string cimport memmove
-from _types cimport time_t, idx_t, flag_t
-
-ST_PENDING = 0
-ST_PLACED = 1
-ST_FIXED = 2
-ST_NO_SLOT = 3
-ST_GCL = 4
+from _types cimport time_t, idx_t, flag_t, ceil_div
 
 cdef enum:
     PLACED = 1
@@ -37,6 +31,9 @@ cdef enum:
     NO_SLOT = 3
     GCL_FULL = 4
     N_CLASSES = 8
+
+# the ``status`` codes for Python callers (0: not placed yet)
+ST_PENDING, ST_PLACED, ST_FIXED, ST_NO_SLOT, ST_GCL = 0, PLACED, FIXED, NO_SLOT, GCL_FULL
 
 
 cdef struct Timeline:
@@ -66,8 +63,8 @@ cdef struct State:
 
 
 cdef inline time_t ceil_q(time_t x, time_t q) noexcept nogil:
-    """x rounded up to a multiple of q, for x >= 0 (``_types.ceil_div`` truncates under cdivision)."""
-    return (x + q - 1) // q * q
+    """x rounded up to a multiple of q, for x >= 0."""
+    return ceil_div(x, q) * q
 
 
 cdef int tl_reserve(Timeline* t) noexcept nogil:

@@ -2,7 +2,6 @@
 from collections import defaultdict
 
 import numpy as np
-import pytest
 
 from emulate.plants import compile_docs, line, release_schedule, ring, stream
 from tsnplan.emulate import Failure, Reroute, Scenario, run_emulation

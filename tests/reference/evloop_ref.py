@@ -141,7 +141,7 @@ class ReferenceLoop:
             elif kind == "plca":
                 if self.res_token[x] == y:
                     if self.res_state[x] == 1:
-                        self.plca_to_start(x, 0, t)
+                        self.plca_to_start(x, 0, t, t)
                     elif self.res_state[x] == 2:
                         self.plca_next(x, t)
             else:
@@ -327,7 +327,7 @@ class ReferenceLoop:
         self.res_burst_left[r] = self.a["res_burst"][r]
         self.res_token[r] += 1
 
-    def plca_to_start(self, r, i, now):
+    def plca_to_start(self, r, i, opened, now):
         self.res_to[r] = i
         self.res_state[r] = 2
         p = self.current_to_port(r)
@@ -335,12 +335,12 @@ class ReferenceLoop:
             self.plca_tx_begin(r)
             return
         self.res_token[r] += 1
-        self.push(now + self.a["res_to_ns"][r], "plca", r, self.res_token[r])
+        self.push(opened + self.a["res_to_ns"][r], "plca", r, self.res_token[r])
 
     def plca_next(self, r, now):
         i = self.res_to[r] + 1
         if i < self.a["res_n_to"][r]:
-            self.plca_to_start(r, i, now)
+            self.plca_to_start(r, i, now, now)
         elif self.res_queued[r] > 0:
             self.res_state[r] = 1
             self.res_token[r] += 1
@@ -360,14 +360,7 @@ class ReferenceLoop:
             self.push(start + beacon, "plca", r, self.res_token[r])
             return
         i = (phase - beacon) // to
-        self.res_to[r] = i
-        self.res_state[r] = 2
-        p = self.current_to_port(r)
-        if p >= 0 and self.up[p] and self.tx[p] is None and self.start_best(p, now):
-            self.plca_tx_begin(r)
-            return
-        self.res_token[r] += 1
-        self.push(start + beacon + i * to + to, "plca", r, self.res_token[r])
+        self.plca_to_start(r, i, start + beacon + i * to, now)
 
     # --- events
     def enqueue(self, p, pkt, now):

@@ -10,7 +10,7 @@ from tsnplan.cli import main
 from tsnplan.io.plant import load_plant
 from tsnplan.io.schedule_json import read_schedule, schedule_to_json, write_schedule
 from tsnplan.model.compile import compile_problem
-from tsnplan.model.streams import Redundancy, Stream, StreamSet
+from tsnplan.model.streams import Stream, StreamSet
 from tsnplan.model.traffic_types import TrafficType
 from tsnplan.schedule import ScheduleOptions, ScheduleStatus, schedule
 from tsnplan.schedule.incremental import RunningSchedule, add_streams, place_streams, remove_streams

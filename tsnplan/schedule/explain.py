@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from tsnplan._ext.listsched import ST_GCL
 from tsnplan.schedule.layout import Layout
 from tsnplan.schedule.result import Explanation
 
-__all__ = ["explain", "min_latency_ns", "port_demand", "NO_SLOT", "GCL_FULL"]
-
-NO_SLOT, GCL_FULL = 3, 4   # kernel status codes (ext/listsched.pyx)
+__all__ = ["explain", "min_latency_ns", "port_demand"]
 
 
 def min_latency_ns(layout: Layout, s: int) -> int:
@@ -76,7 +75,7 @@ def explain(layout: Layout, failed: list[tuple[int, int, int, int]]) -> list[Exp
             conflicts.append(p.port_names[port])
         if owner >= 0 and owner != s:
             conflicts.append(p.stream_ids[owner])
-        if status == GCL_FULL and port >= 0:
+        if status == ST_GCL and port >= 0:
             out.append(Explanation(
                 sid, f"the gate control list of {p.port_names[port]} would need more than its "
                      f"{int(p.port_gcl_max[port])} entries", tuple(conflicts),

@@ -18,7 +18,7 @@ import numpy as np
 from tsnplan.schedule.layout import Layout
 from tsnplan.schedule.result import Gcl
 
-__all__ = ["build_gcl", "gcl_entry_counts"]
+__all__ = ["build_gcl"]
 
 
 def _port_entries(starts, ends, classes, hyper: int, guard: int, open_mask: int) -> list[list[int]]:
@@ -82,7 +82,3 @@ def build_gcl(layout: Layout, hop: np.ndarray, start: np.ndarray, end: np.ndarra
     return Gcl(cycle_ns=layout.hyper, base_time_ns=0, ptr=np.array(ptr, dtype=np.int64),
                duration_ns=np.array(durations, dtype=np.int64), gates=np.array(gates, dtype=np.int32),
                port_cycle_ns=cycles)
-
-
-def gcl_entry_counts(gcl: Gcl) -> np.ndarray:
-    return np.diff(gcl.ptr)

@@ -12,13 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tsnplan._ext.listsched import ST_FIXED, ST_PLACED, list_schedule
 from tsnplan.errors import InternalError
 from tsnplan.model.compile import CompiledProblem
 from tsnplan.schedule.layout import Layout, ScheduleOptions, build_layout
 
 __all__ = ["Placement", "place", "stream_order", "heuristic_placement"]
-
-PLACED, FIXED = 1, 2
 
 
 @dataclass
@@ -33,7 +32,7 @@ class Placement:
 
     @property
     def placed(self) -> np.ndarray:
-        return (self.status == PLACED) | (self.status == FIXED)
+        return (self.status == ST_PLACED) | (self.status == ST_FIXED)
 
     def n_placed(self) -> int:
         return int(self.placed.sum())
@@ -46,8 +45,6 @@ class Placement:
 def place(layout: Layout, order: np.ndarray, fixed: np.ndarray | None = None,
           hf_start: np.ndarray | None = None) -> Placement:
     """Run the kernel: place ``order`` around the ``fixed`` streams whose starts are in ``hf_start``."""
-    from tsnplan._ext.listsched import list_schedule
-
     p = layout.problem
     S = p.n_streams
     hf_start = np.zeros(int(layout.hf_ptr[-1]), dtype=np.int64) if hf_start is None else hf_start.copy()
@@ -81,13 +78,12 @@ def heuristic_placement(problem: CompiledProblem, options: ScheduleOptions,
                         deadline_s: float | None = None) -> Placement:
     """Best placement found by the list scheduler and its retries (see the module docstring)."""
     layout = build_layout(problem, options)
-    best = place(layout, stream_order(layout))
+    order = stream_order(layout)
+    best = place(layout, order)
     failed = [s for s, *_ in best.failed()]
     if not failed:
         return best
-    first = stream_order(layout, np.array(failed))
-    rest = [s for s in stream_order(layout) if s not in set(failed)]
-    again = place(layout, np.concatenate([first, np.array(rest, dtype=np.int32)]))
+    again = place(layout, np.concatenate([stream_order(layout, np.array(failed)), order[~np.isin(order, failed)]]))
     if again.n_placed() > best.n_placed():
         best = again
     if options.reroute and (deadline_s is None or time.monotonic() < deadline_s):

@@ -18,6 +18,7 @@ import time
 
 import numpy as np
 
+from tsnplan._ext.listsched import ST_NO_SLOT
 from tsnplan.model.compile import CompiledProblem
 from tsnplan.schedule.layout import Layout, ScheduleOptions, build_layout
 from tsnplan.schedule.result import Explanation, ScheduleResult, ScheduleStatus
@@ -166,7 +167,7 @@ def ilp_schedule(problem: CompiledProblem, options: ScheduleOptions, time_limit_
         status = ScheduleStatus.INFEASIBLE
     else:
         status = ScheduleStatus.UNKNOWN
-    reasons = explain(layout, [(s, 3, -1, -1) for s in failed])
+    reasons = explain(layout, [(s, ST_NO_SLOT, -1, -1) for s in failed])
     if proven:
         reasons = [Explanation(e.stream, e.reason if "needs at least" in e.reason else
                                "no schedule carries every stream together (exact no-wait model)",

@@ -156,16 +156,25 @@ def add_streams(problem_new: CompiledProblem, previous_result: ScheduleResult,
     """
     from tsnplan.schedule.assemble import assemble
     from tsnplan.schedule.explain import explain
-    from tsnplan.schedule.heuristic import place, stream_order
 
     t0 = time.perf_counter()
     running = RunningSchedule.of(previous_problem, previous_result, options)
-    new = build_layout(problem_new, running.options)
-    hf, kept = kept_starts(running.layout, running.starts, running.placed, new, exclude=set(stream_ids))
-    todo = np.setdiff1d(new.scheduled, kept)
-    placement = place(new, stream_order(new, todo), kept, hf)
+    placement = _place_moved(running.layout, running.starts, running.placed, problem_new, running.options,
+                             exclude=set(stream_ids))
+    new = placement.layout
     return assemble(new, placement.hf_start, placement.placed, explain(new, placement.failed()),
                     "incremental", time.perf_counter() - t0)
+
+
+def _place_moved(old: Layout, old_start: np.ndarray, old_placed: np.ndarray, problem_new: CompiledProblem,
+                 options: ScheduleOptions, exclude: set[str] = frozenset()):
+    """Place every scheduled stream of ``problem_new`` that cannot keep its windows (see
+    ``kept_starts``) around those that can, tightest first."""
+    from tsnplan.schedule.heuristic import place, stream_order
+
+    new = build_layout(problem_new, options)
+    hf, kept = kept_starts(old, old_start, old_placed, new, exclude)
+    return place(new, stream_order(new, np.setdiff1d(new.scheduled, kept)), kept, hf)
 
 
 def remove_streams(previous_result: ScheduleResult, previous_problem: CompiledProblem,
@@ -189,7 +198,6 @@ def reroute_failed(best, options: ScheduleOptions, deadline_s: float | None = No
     disjointness, not load). A round keeps its result only if it places more streams.
     """
     from tsnplan.schedule.explain import port_demand
-    from tsnplan.schedule.heuristic import Placement, place, stream_order
 
     tried: dict[str, set] = {}
     for _ in range(options.k_paths):
@@ -209,13 +217,15 @@ def reroute_failed(best, options: ScheduleOptions, deadline_s: float | None = No
             sid = p.stream_ids[s]
             stream = by_id[sid]
             seen = tried.setdefault(sid, {tuple(paths[sid])})
-            edge = graph.edges[(p.network.ports[p.port_names[port]].src, p.network.ports[p.port_names[port]].dst)] if port >= 0 else None
-            if edge is not None:
+            edge = None
+            if port >= 0:                # steer away from the port that blocked it
+                blocked = p.network.ports[p.port_names[port]]
+                edge = graph.edges[blocked.src, blocked.dst]
                 edge["weight"] += AVOID_COST
             new_paths = []
             for listener, current in zip(stream.listeners, paths[sid]):
-                options_k = k_shortest_paths(p.network, graph, stream.talker, listener, options.k_paths + 1)
-                new_paths.append(next((c for c in options_k if c != current), current))
+                candidates = k_shortest_paths(p.network, graph, stream.talker, listener, options.k_paths + 1)
+                new_paths.append(next((c for c in candidates if c != current), current))
             if edge is not None:
                 edge["weight"] -= AVOID_COST
             if tuple(new_paths) not in seen:
@@ -226,10 +236,7 @@ def reroute_failed(best, options: ScheduleOptions, deadline_s: float | None = No
             break
         routes = replace(p.routes, paths=paths)
         problem = compile_problem(p.network, p.streams, routes, percentile=p.percentile, timing=p.timing)
-        new = build_layout(problem, options)
-        hf, kept = kept_starts(layout, best.hf_start, best.placed, new)
-        todo = np.setdiff1d(new.scheduled, kept)
-        attempt: Placement = place(new, stream_order(new, todo), kept, hf)
+        attempt = _place_moved(layout, best.hf_start, best.placed, problem, options)
         if attempt.n_placed() > best.n_placed():
             best = attempt
     return best

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tsnplan.model.compile import NO_PROFILE, CompiledProblem, fiveg_hop_profiles, hyperperiod_ns
-from tsnplan.model.media.ethernet import Medium
+from tsnplan.model.media.ethernet import Medium, ceil_div, tx_time_ns
 from tsnplan.model.media.t1s import PlcaConfig, access_wait_ns
 
 __all__ = ["ScheduleOptions", "Layout", "build_layout", "MAX_FRAME_WIRE_BYTES", "DEFAULT_SYNC_ERROR_NS"]
@@ -41,7 +41,8 @@ class ScheduleOptions:
 
 
 def _ceil(a: np.ndarray | int, b: int):
-    return -(-a // b) * b
+    """``a`` rounded up to a multiple of ``b``."""
+    return ceil_div(a, b) * b
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,13 +112,10 @@ def build_layout(problem: CompiledProblem, options: ScheduleOptions) -> Layout:
     nf = n_frames[stream]
     hop = p.hop_ptr[stream] + local // nf
     frame = p.frame_ptr[stream] + local % nf
-    rate = p.port_rate_bps[p.hop_port[hop]]
-    tx = _ceil(p.frame_wire_bytes[frame] * 8 * 1_000_000_000, rate) // rate
-    access = t1s_access_ns(p)
-    hf_len = np.ascontiguousarray(_ceil(tx + access[p.hop_port[hop]], quantum), dtype=np.int64)
-    hf_slack = np.ascontiguousarray(hf_len - tx, dtype=np.int64)
-    hf_slack[access[p.hop_port[hop]] == 0] = 0
-    hf_len[access[p.hop_port[hop]] == 0] = _ceil(tx, quantum)[access[p.hop_port[hop]] == 0]
+    tx = tx_time_ns(p.frame_wire_bytes[frame], p.port_rate_bps[p.hop_port[hop]])
+    access = t1s_access_ns(p)[p.hop_port[hop]]
+    hf_len = np.ascontiguousarray(_ceil(tx + access, quantum), dtype=np.int64)
+    hf_slack = np.ascontiguousarray(np.where(access > 0, hf_len - tx, 0), dtype=np.int64)
 
     cls = p.stream_class.astype(np.int8).copy()
     for s in scheduled:
@@ -143,7 +141,7 @@ def build_layout(problem: CompiledProblem, options: ScheduleOptions) -> Layout:
     all_mask = (1 << p.port_queues.astype(np.int64)) - 1
     port_sched = (all_mask & sched_mask).astype(np.int32)
     port_unsched = (all_mask & ~sched_mask).astype(np.int32)
-    guard = _ceil(_ceil(MAX_FRAME_WIRE_BYTES * 8 * 1_000_000_000, p.port_rate_bps) // p.port_rate_bps, quantum)
+    guard = _ceil(tx_time_ns(MAX_FRAME_WIRE_BYTES, p.port_rate_bps), quantum)
     guard = np.where((port_unsched != 0) & options.guard_band, guard, 0).astype(np.int64)
     port_cycle = np.full(p.n_ports, hyper, dtype=np.int64)
     crossing: dict[int, set[int]] = {}

@@ -27,17 +27,11 @@ import math
 import numpy as np
 
 from tsnplan.model.compile import CompiledProblem, fiveg_hop_profiles
-from tsnplan.model.media.ethernet import Medium
+from tsnplan.model.media.ethernet import Medium, ceil_div, tx_time_ns
 from tsnplan.model.media.t1s import PlcaConfig, access_wait_ns
 from tsnplan.schedule.result import ScheduleResult
 
-__all__ = ["verify", "GUARD_FRAME_WIRE_BYTES"]
-
-GUARD_FRAME_WIRE_BYTES = 1542
-
-
-def _ceil_div(a, b):
-    return -(-a // b)
+__all__ = ["verify"]
 
 
 def verify(problem: CompiledProblem, result: ScheduleResult, *, sync_error_ns: int = 0,
@@ -90,10 +84,9 @@ def verify(problem: CompiledProblem, result: ScheduleResult, *, sync_error_ns: i
         return out
     # exact window length
     port = p.hop_port[hop].astype(np.int64)
-    rate = p.port_rate_bps[port]
-    tx = _ceil_div(p.frame_wire_bytes[p.frame_ptr[wstream] + frame] * 8 * 1_000_000_000, rate)
+    tx = tx_time_ns(p.frame_wire_bytes[p.frame_ptr[wstream] + frame], p.port_rate_bps[port])
     plca_wait = _plca_wait(p)[port]
-    want = _ceil_div(tx + plca_wait, q) * q
+    want = ceil_div(tx + plca_wait, q) * q
     for w in np.flatnonzero(end - start != want)[:limit]:
         out.append(f"stream {p.stream_ids[wstream[w]]}: window on {p.port_names[port[w]]} lasts "
                    f"{end[w] - start[w]} ns, transmission takes {want[w]} ns")
