@@ -191,3 +191,16 @@ def test_verify_catches_an_overlap(body_shop):
     broken = replace(result, window_start_ns=start + np.where(np.arange(len(start)) == w, shift, 0),
                      window_end_ns=end + np.where(np.arange(len(end)) == w, shift, 0))
     assert verify(body_shop, broken, sync_error_ns=1000)
+
+
+def test_ilp_leaves_out_streams_a_gate_list_cannot_hold():
+    """The exact model does not count GCL entries: what would overflow a bridge's list is left out
+    with a reason, and the rest is a verified result (not an internal error)."""
+    from tsnplan.topologies import plant_files
+
+    problem = load_plant(*plant_files("process-plant")).compile()
+    result = schedule(problem, method="ilp")
+    gcl_reasons = [e for e in result.explanations if "gate-list length" in e.reason]
+    assert result.status.value == "partial" and gcl_reasons
+    for p in range(problem.n_ports):
+        assert len(result.gcl.port_entries(p)) <= problem.port_gcl_max[p]

@@ -9,7 +9,7 @@ from tsnplan.schedule.layout import Layout
 from tsnplan.schedule.result import Explanation, ScheduleResult, ScheduleStatus
 from tsnplan.schedule.verify import verify
 
-__all__ = ["assemble", "listener_latency"]
+__all__ = ["assemble", "expand_windows", "listener_latency"]
 
 
 def listener_latency(layout: Layout, hf_start: np.ndarray, placed: np.ndarray) -> np.ndarray:
@@ -32,13 +32,9 @@ def listener_latency(layout: Layout, hf_start: np.ndarray, placed: np.ndarray) -
     return out
 
 
-def assemble(layout: Layout, hf_start: np.ndarray, placed: np.ndarray, explanations: list[Explanation],
-             method: str, solve_seconds: float, status: ScheduleStatus | None = None,
-             objective: float | None = None, warnings: tuple[str, ...] = ()) -> ScheduleResult:
-    """Expand the placed streams' starts to every instance, build the GCL and verify it all.
-
-    A schedule that fails ``verify`` is a bug in a scheduler: ``InternalError``.
-    """
+def expand_windows(layout: Layout, hf_start: np.ndarray, placed: np.ndarray):
+    """Every hyperperiod instance of the placed streams' first-period windows:
+    (hop, frame, instance, start, end, window_ptr), windows grouped by stream."""
     p = layout.problem
     stream, hop, frame = layout.slot_hop_frame()
     keep = placed[stream]
@@ -52,6 +48,18 @@ def assemble(layout: Layout, hf_start: np.ndarray, placed: np.ndarray, explanati
     w_start = start[rep] + instance * period[rep]
     counts = np.bincount(stream[rep], minlength=p.n_streams) if len(rep) else np.zeros(p.n_streams, np.int64)
     window_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    return hop[rep], frame[rep], instance, w_start, w_start + length[rep], window_ptr
+
+
+def assemble(layout: Layout, hf_start: np.ndarray, placed: np.ndarray, explanations: list[Explanation],
+             method: str, solve_seconds: float, status: ScheduleStatus | None = None,
+             objective: float | None = None, warnings: tuple[str, ...] = ()) -> ScheduleResult:
+    """Expand the placed streams' starts to every instance, build the GCL and verify it all.
+
+    A schedule that fails ``verify`` is a bug in a scheduler: ``InternalError``.
+    """
+    p = layout.problem
+    hop, frame, instance, w_start, w_end, window_ptr = expand_windows(layout, hf_start, placed)
     unrouted = [Explanation(s, "no route from the talker to every listener",
                             suggestion="connect the listener or fix the stream's end points")
                 for s in p.unrouted]
@@ -65,12 +73,12 @@ def assemble(layout: Layout, hf_start: np.ndarray, placed: np.ndarray, explanati
             status = ScheduleStatus.INFEASIBLE
         else:
             status = ScheduleStatus.PARTIAL
-    gcl = build_gcl(layout, hop[rep], w_start, w_start + length[rep])
+    gcl = build_gcl(layout, hop, w_start, w_end)
     result = ScheduleResult(
         status=status, method=method, hyperperiod_ns=layout.hyper, window_ptr=window_ptr,
-        window_hop=hop[rep].astype(np.int32), window_frame=frame[rep].astype(np.int32),
+        window_hop=hop.astype(np.int32), window_frame=frame.astype(np.int32),
         window_instance=instance.astype(np.int32), window_start_ns=w_start.astype(np.int64),
-        window_end_ns=(w_start + length[rep]).astype(np.int64), stream_class=layout.cls.copy(),
+        window_end_ns=w_end.astype(np.int64), stream_class=layout.cls.copy(),
         listener_latency_ns=listener_latency(layout, hf_start, placed), gcl=gcl,
         explanations=tuple(explanations), warnings=warnings, solve_seconds=solve_seconds,
         objective=objective,

@@ -159,21 +159,48 @@ def ilp_schedule(problem: CompiledProblem, options: ScheduleOptions, time_limit_
                 for h in range(int(p.hop_ptr[s]), int(p.hop_ptr[s + 1])):
                     i = layout.slot(s, h, f)
                     hf[i] = q * int(round(var.varValue)) + rel[i]
-    failed = [int(s) for s in layout.scheduled if not placed[s]]
     proven = state == "Optimal" and not _hit_limit(model, t_start, limit)
-    if not failed:
+    over_gcl = _drop_beyond_gcl_limits(layout, hf, placed)
+    failed = [int(s) for s in layout.scheduled if not placed[s] and s not in over_gcl]
+    if not failed and not over_gcl:
         status = ScheduleStatus.FEASIBLE
+    elif over_gcl:
+        status = ScheduleStatus.PARTIAL
     elif proven:
         status = ScheduleStatus.INFEASIBLE
     else:
         status = ScheduleStatus.UNKNOWN
     reasons = explain(layout, [(s, ST_NO_SLOT, -1, -1) for s in failed])
-    if proven:
+    reasons += [Explanation(p.stream_ids[s], f"the exact model does not bound gate-list length; with this stream "
+                            f"the GCL of {port} exceeds the bridge's {int(p.port_gcl_max[p.port_index[port]])} entries",
+                            (port,), "use --method heuristic, or a bridge with a longer gate control list")
+                for s, port in sorted(over_gcl.items())]
+    if proven and not over_gcl:
         reasons = [Explanation(e.stream, e.reason if "needs at least" in e.reason else
                                "no schedule carries every stream together (exact no-wait model)",
                                e.conflicts, e.suggestion) for e in reasons]
     return assemble(layout, hf, placed, reasons, "ilp", time.perf_counter() - t_start, status=status,
                     objective=float(len(layout.scheduled) - len(failed)))
+
+
+def _drop_beyond_gcl_limits(layout, hf: np.ndarray, placed: np.ndarray) -> dict[int, str]:
+    """Leave out streams (highest index first) on ports whose gate list would exceed the bridge's
+    entry limit, until every list fits; returns the streams left out and their port."""
+    from tsnplan.schedule.assemble import expand_windows
+    from tsnplan.schedule.gcl import build_gcl
+
+    p = layout.problem
+    dropped: dict[int, str] = {}
+    while True:
+        hop, _, _, start, end, _ = expand_windows(layout, hf, placed)
+        over = np.flatnonzero(np.diff(build_gcl(layout, hop, start, end).ptr) > p.port_gcl_max)
+        if not len(over):
+            return dropped
+        port = int(over[0])
+        on_port = np.searchsorted(p.hop_ptr, hop[p.hop_port[hop] == port], side="right") - 1
+        victim = int(on_port.max())
+        placed[victim] = False
+        dropped[victim] = p.port_names[port]
 
 
 def _hit_limit(model, t_start: float, limit: float | None) -> bool:
