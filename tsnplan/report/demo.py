@@ -40,6 +40,10 @@ def render_demo(plant_name: str, plant, result, console) -> None:
     if result.frer_streams:
         console.print(f"802.1CB streams: {len(result.frer_streams)}; frames lost under the failure: "
                       + ("[green]none[/green]" if not losses else f"[bold red]{losses}[/bold red]"))
+    unprotected = sum(s.lost for s in result.emulation.listeners if s.stream not in result.frer_streams)
+    if unprotected:
+        console.print(f"{unprotected} frames of streams without 802.1CB were lost on the failed link "
+                      "(expected: `tsnplan heal` shows which streams survive which failure)")
     if result.late_frames:
         console.print(f"[bold red]{result.late_frames} frames arrived after their deadline[/bold red]")
     console.print("[green]the plan holds[/green]" if result.ok else "[bold red]the plan does not hold[/bold red]")
