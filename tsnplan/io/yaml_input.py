@@ -201,6 +201,8 @@ def parse_yaml(text: str, name: str):
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         reason = exc.problem or exc.context or "invalid YAML"
+        if "nesting depth" in reason:       # libyaml >= 0.2.5 / PyYAML 6.0.2+ scan ahead with a limit of their own
+            raise LimitError([Problem(name, "", f"nesting deeper than {MAX_DEPTH} levels", line=line)]) from None
         raise InputError([Problem(name, "", f"invalid YAML: {reason}", line=line)]) from None
     except (yaml.YAMLError, RecursionError, ValueError, OverflowError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else "unreadable"
