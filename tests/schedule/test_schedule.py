@@ -167,18 +167,20 @@ def test_export_formats(body_shop, tmp_path, fmt):
     result = schedule(body_shop, method="heuristic")
     write_schedule(tmp_path / "s.json", body_shop, result)
     out = tmp_path / ("out" if fmt == "tsnkit" else f"out.{fmt}")
-    assert main(["export", str(tmp_path / "s.json"), "--to", fmt, str(out), "--json"]) == 0
+    extra = ["--long-lists", "skip"] if fmt == "taprio" else []
+    code = main(["export", str(tmp_path / "s.json"), "--to", fmt, str(out), "--json", *extra])
+    if fmt == "tsnkit":     # IEEE timing puts windows off tsnkit's 100 ns grid: refused, nothing left behind
+        assert code == 2 and not out.exists()
+        return
+    assert code == 0
     if fmt == "yang":
         doc = json.loads(out.read_text())
         entries = doc["ietf-interfaces:interfaces"]["interface"]
         assert len(entries) == body_shop.n_ports
     elif fmt == "taprio":
         text = out.read_text()
-        assert text.count("taprio num_tc 8") == int((np.diff(result.gcl.ptr) > 1).sum())
-    else:
-        rows = (out / "GCL.csv").read_text().splitlines()
-        assert rows[0] == "link,queue,start,end,cycle" and len(rows) - 1 == len(result.window_hop)
-        assert (out / "OFFSET.csv").read_text().startswith("stream,frame,offset")
+        left_out = text.count("left out:")
+        assert left_out > 0 and text.count("taprio num_tc 8") + left_out == int((np.diff(result.gcl.ptr) > 1).sum())
 
 
 def test_verify_catches_an_overlap(body_shop):

@@ -1,27 +1,178 @@
-"""Deployable configuration from a schedule.json alone (it carries ports, gates, windows and paths).
+"""Deployable configuration from a schedule.json (it carries ports, gates, windows and paths).
 
-``export_schedule(path, to, out)`` reads and sanity-checks the document, then writes ``taprio``
-(a shell script of ``tc qdisc ... taprio`` commands), ``yang`` (802.1Qcw-style JSON) or ``tsnkit``
-(``GCL.csv``, ``OFFSET.csv``, ``ROUTE.csv``, ``QUEUE.csv``, ``DELAY.csv`` in a directory).
+``export_schedule`` reads the document, builds the devices (``devices.py``), renders every file in
+memory and only then writes, so a refused export leaves nothing behind. Two forms:
+
+- single output ``OUT`` (the form of earlier versions): ``taprio`` one shell script for every
+  node (a ``case`` on the host name), ``yang`` one JSON document of every port, ``tsnkit`` a
+  directory; ``OUT`` = ``-`` prints the script or document on stdout (not for tsnkit);
+- per device ``--out DIR``: ``taprio`` writes ``<node>.sh`` (tc and ethtool), ``<node>.ptp4l.conf``
+  and ``<node>.launch.csv`` (talkers), ``yang`` writes ``<node>.json`` and ``<node>.xml``,
+  ``tsnkit`` the same directory as the single form. 5G bridges and T1S segment nodes get no files.
 """
 from __future__ import annotations
 
+import os
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tsnplan.errors import InputError, Problem
-from tsnplan.io.schedule_json import load_schedule_doc
+from tsnplan.io.export.taprio import ExportOptions
 
-__all__ = ["export_schedule"]
+__all__ = ["export_schedule", "ExportOptions", "ExportResult", "render"]
 
-def export_schedule(path: str | Path, to: str, out: str | Path) -> list[Path]:
-    """Write the ``to`` format of the schedule in ``path`` to ``out``; returns the files written."""
-    from tsnplan.io.export import taprio, tsnkit, yang
+CONFIGURED = ("bridge", "end-station")
 
-    doc = load_schedule_doc(path)
-    writer = {"taprio": taprio.write, "yang": yang.write, "tsnkit": tsnkit.write}[to]
+
+@dataclass
+class ExportResult:
+    files: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    stdout: str | None = None
+
+
+def _scheduled_classes(doc: dict) -> dict[str, set[int]]:
+    out: dict[str, set[int]] = {}
+    for s in doc["streams"].values():
+        for w in s["windows"]:
+            out.setdefault(w["port"], set()).add(int(s["traffic_class"]))
+    return out
+
+
+def render(doc: dict, to: str, per_device: bool, file: str, network=None, device_map=None,
+           options: ExportOptions = ExportOptions()) -> tuple[dict[str, str], list[str], list[str]]:
+    """``({relative file name: text}, problems, notes)`` of one export; nothing is written."""
+    from tsnplan.io.export import launch, ptp4l, taprio, tsnkit, yang
+    from tsnplan.io.export.devices import build_devices, check_name
+    from tsnplan.io.export.shell import quote, script
+
+    if to == "tsnkit":
+        files, problems = tsnkit.tsnkit_files(doc)
+        return files, problems, []
+    devices = build_devices(doc, file, network, device_map)
+    problems: list[str] = []
+    notes: list[str] = []
+    hyper = int(doc["hyperperiod_ns"])
+    base = -(-options.base_time_ns // hyper) * hyper
+    if base != options.base_time_ns:
+        notes.append(f"base time {options.base_time_ns} ns rounded up to {base} ns, a multiple of the "
+                     f"hyperperiod {hyper} ns, so every port keeps its phase")
+    options = ExportOptions(options.mode, base, options.short_entries, options.long_lists)
+    skipped = [d.node for d in devices if d.kind not in CONFIGURED]
+    if skipped:
+        notes.append(f"no configuration for {', '.join(skipped)} (5G bridges and T1S segments are configured "
+                     "by their own system)")
+    devices = [d for d in devices if d.kind in CONFIGURED]
+    network_name = str(doc.get("network", ""))
+    files: dict[str, str] = {}
+    if to == "yang" and not per_device:
+        files[""] = yang.to_json(yang.plant_document(devices, base, problems))
+    elif to == "yang":
+        for d in devices:
+            document = yang.device_document(d, base, problems)
+            name = check_name(d.node, file, f"node {d.node!r}")
+            files[f"{name}.json"], files[f"{name}.xml"] = yang.to_json(document), yang.to_xml(document)
+    else:
+        classes = _scheduled_classes(doc)
+        header = [f"tc/ethtool configuration of {network_name} (tsnplan), mode {options.mode}, "
+                  f"base time {base} ns TAI, hyperperiod {hyper} ns",
+                  "A port whose interface is missing is skipped; a failing command is reported and the "
+                  "others still run; exit status 1 if any failed."]
+        if per_device:
+            for d in devices:
+                name = check_name(d.node, file, f"node {d.node!r}")
+                body = taprio.device_body(d, classes, options, problems, notes)
+                files[f"{name}.sh"] = script([f"device {d.node}: run as root on it", *header], body)
+                files[f"{name}.ptp4l.conf"] = ptp4l.ptp4l_config(d, network_name)
+                rows = launch.launch_rows(doc, d)
+                if rows:
+                    files[f"{name}.launch.csv"] = launch.launch_csv(rows)
+        else:
+            body = ['node="${TSNPLAN_NODE:-$(hostname)}"', 'case "$node" in']
+            for d in devices:
+                lines = taprio.device_body(d, classes, options, problems, notes)
+                if lines:
+                    body += [f"{quote(d.node)})", *lines, "  ;;"]
+            body += ["*) echo \"tsnplan: no ports of node $node in this schedule\" >&2 ;;", "esac"]
+            files[""] = script(["run on each node (or set TSNPLAN_NODE to the node id)", *header], body)
+    return files, problems, notes
+
+
+def _same_file(a: Path, b: Path) -> bool:
     try:
-        return writer(doc, Path(out), str(path))
+        return a.resolve() == b.resolve() or (b.exists() and a.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o755 if text.startswith("#!") else 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def export_schedule(path: str | Path, to: str, out: str | Path | None = None, *, out_dir: str | Path | None = None,
+                    network=None, device_map=None, options: ExportOptions = ExportOptions()) -> ExportResult:
+    """Write the ``to`` format of the schedule in ``path`` to ``out`` (one output) or ``out_dir``
+    (per device); refuses, writing nothing, when any device or port cannot be represented."""
+    from tsnplan.io.schedule_json import load_schedule_doc
+
+    source = Path(path)
+    doc = load_schedule_doc(path)
+    per_device = out_dir is not None
+    target = Path(out_dir if per_device else out)
+    to_stdout = not per_device and str(out) == "-"
+    if to_stdout and to == "tsnkit":
+        raise InputError([Problem("-", "", "tsnkit writes several files; give a directory, not '-'")])
+    if not to_stdout and _same_file(source, target):
+        raise InputError([Problem(str(target), "", "is the schedule being exported; choose another output")])
+    try:
+        files, problems, notes = render(doc, to, per_device, str(path), network, device_map, options)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InputError([Problem(str(path), "", f"malformed schedule: {exc!r}")]) from None
+    if problems:
+        raise InputError([Problem(str(path), "", p) for p in problems])
+    if to_stdout:
+        return ExportResult([], notes, files[""])
+    if to == "tsnkit" or per_device:
+        return ExportResult(_write_dir(target, files, source), notes)
+    try:
+        if target.is_dir():
+            raise IsADirectoryError(21, "is a directory")
+        _atomic_write(target, files[""])
     except OSError as exc:
-        raise InputError([Problem(str(out), "", f"cannot write: {exc.strerror or exc}")]) from None
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InputError([Problem(str(path), "", f"malformed schedule: {exc}")]) from None
+        raise InputError([Problem(str(target), "", f"cannot write: {exc.strerror or exc}")]) from None
+    return ExportResult([target], notes)
+
+
+def _write_dir(target: Path, files: dict[str, str], source: Path) -> list[Path]:
+    """Write ``files`` into ``target``; on failure remove what was written and a directory made here."""
+    made = not target.exists()
+    written: list[Path] = []
+    try:
+        target.mkdir(parents=False, exist_ok=True)
+        for name in sorted(files):
+            p = target / name
+            if _same_file(source, p):
+                raise InputError([Problem(str(p), "", "is the schedule being exported; choose another directory")])
+            _atomic_write(p, files[name])
+            written.append(p)
+    except (OSError, InputError) as exc:
+        for p in written:
+            p.unlink(missing_ok=True)
+        if made:
+            try:
+                target.rmdir()
+            except OSError:
+                pass
+        if isinstance(exc, InputError):
+            raise
+        raise InputError([Problem(str(target), "", f"cannot write: {exc.strerror or exc}")]) from None
+    return written

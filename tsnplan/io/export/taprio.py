@@ -1,41 +1,161 @@
-"""Linux ``tc qdisc ... taprio`` commands, one per port with a gate control list.
+"""Linux traffic-control commands of a device: taprio (or mqprio) per port, etf, ethtool MAC merge and PLCA.
 
-Priorities 0-7 map to traffic classes 0-7, one hardware queue per class; ``base-time 0`` lies in
-the past, so the kernel starts the cycle at the next multiple of the cycle time (tc-taprio(8)).
-The device of each port comes from ``TSNPLAN_DEV_<src>__<dst>`` (non-alphanumerics as ``_``) and
-defaults to ``<dst>``, the neighbour the port faces.
+Limits of the consumers, checked before anything is written:
+
+- the kernel refuses a schedule entry shorter than a 60-byte frame at the link rate ("Invalid
+  interval for schedule entry"). Such an entry is merged into the entry before it (into the next
+  one when it is first): no frame fits in it, and taprio only starts a frame that ends before its
+  gate closes, so the merge never moves a transmission into another window (``--short-entries
+  refuse`` refuses instead);
+- iproute2 builds the message in a 1024-byte buffer: more than ``TC_MAX_ENTRIES`` entries fail
+  with "addattr_l ERROR: message exceeded bound of 1024" (measured with iproute2 6.1; re-plan with
+  ``gcl_max_entries: 30`` on the bridge, or ``--long-lists skip`` to write the other ports);
+- the cycle may not exceed 2147483647 ns (INT_MAX; newer kernels refuse larger cycle times);
+- the gates may open only the device's traffic classes.
+
+Priorities map to classes by 802.1Q Table 8-5 for the device's queue count, one queue per class.
+``--mode``: ``software`` (clockid CLOCK_TAI), ``txtime-assist`` (flags 0x1, txtime-delay, an etf
+qdisc on every scheduled queue) or ``full-offload`` (flags 0x2). ``stab overhead 24`` makes the
+kernel count preamble, SFD, FCS and inter-frame gap in each frame's duration. With preemption
+(802.1Qbu/802.3br) the scheduled classes are express and the others preemptable (``fp``), and
+``ethtool --set-mm`` enables the MAC merge layer.
 """
 from __future__ import annotations
 
-import re
-from pathlib import Path
+from dataclasses import dataclass
 
-__all__ = ["write", "taprio_commands"]
+from tsnplan.io.export.classes import priority_map
+from tsnplan.io.export.devices import Device, DevicePort
+from tsnplan.io.export.shell import command, comment, quote
+
+__all__ = ["ExportOptions", "TC_MAX_ENTRIES", "CYCLE_MAX_NS", "min_interval_ns", "fit_entries",
+           "device_body", "MODES"]
+
+MODES = ("software", "txtime-assist", "full-offload")
+TC_MAX_ENTRIES = 30
+CYCLE_MAX_NS = 2**31 - 1
+ETH_ZLEN = 60
+STAB_OVERHEAD = 24        # preamble + SFD (8) + FCS (4) + IFG (12)
 
 
-def _var(port: str) -> str:
-    src, dst = port.split("->")
-    return "TSNPLAN_DEV_" + re.sub(r"[^A-Za-z0-9]", "_", src) + "__" + re.sub(r"[^A-Za-z0-9]", "_", dst)
+@dataclass(frozen=True)
+class ExportOptions:
+    mode: str = "software"
+    base_time_ns: int = 0
+    short_entries: str = "merge"      # merge | refuse
+    long_lists: str = "refuse"        # refuse | skip
 
 
-def taprio_commands(doc: dict) -> list[str]:
-    lines = ["#!/bin/sh", f"# taprio schedules of {doc.get('network', '')} (tsnplan, hyperperiod "
-             f"{doc['hyperperiod_ns']} ns); run on each bridge for its own ports", "set -e"]
-    for port, entry in doc["ports"].items():
-        gcl = entry["gcl"]
-        if len(gcl["entries"]) == 1:
+def min_interval_ns(rate_bps: int) -> int:
+    """The shortest entry the kernel accepts: a 60-byte frame at the link rate, rounded up."""
+    return -(-ETH_ZLEN * 8 * 1_000_000_000 // rate_bps)
+
+
+def fit_entries(entries, minimum: int) -> tuple[list[tuple[int, int]], int]:
+    """Entries with every one shorter than ``minimum`` merged into a neighbour; and how many were."""
+    out = [list(e) for e in entries]
+    merged = 0
+    i = 0
+    while i < len(out) and len(out) > 1:
+        if out[i][0] >= minimum:
+            i += 1
             continue
-        src, dst = port.split("->")
-        var = _var(port)
-        lines.append(f"# {port}: {len(gcl['entries'])} entries")
-        sched = " ".join(f"sched-entry S {int(e['gates']):02x} {int(e['duration_ns'])}" for e in gcl["entries"])
-        lines.append(f'[ "$(hostname)" = "{src}" ] || [ -n "${{{var}:-}}" ] && '
-                     f'tc qdisc replace dev "${{{var}:-{dst}}}" parent root handle 100 taprio num_tc 8 '
-                     f"map 0 1 2 3 4 5 6 7 0 0 0 0 0 0 0 0 queues 1@0 1@1 1@2 1@3 1@4 1@5 1@6 1@7 "
-                     f"base-time {int(gcl['base_time_ns'])} {sched} clockid CLOCK_TAI")
+        target = i - 1 if i > 0 else 1
+        out[target][0] += out[i][0]
+        del out[i]
+        merged += 1
+        i = max(0, i - 1)
+    squeezed: list[list[int]] = []
+    for d, g in out:
+        if squeezed and squeezed[-1][1] == g:
+            squeezed[-1][0] += d
+        else:
+            squeezed.append([d, g])
+    return [(d, g) for d, g in squeezed], merged
+
+
+def _fp(device: Device, scheduled: set[int]) -> list[str]:
+    return ["E" if c in scheduled else "P" for c in range(device.queues)]
+
+
+def _qdisc(device: Device, port: DevicePort, entries, scheduled: set[int], opts: ExportOptions) -> list[str]:
+    n = device.queues
+    pmap = priority_map(n)
+    argv = ["tc", "qdisc", "replace", "dev", port.interface, "parent", "root", "handle", "100",
+            "stab", "overhead", STAB_OVERHEAD]
+    shape = ["num_tc", n, "map", *pmap, *([pmap[0]] * 8), "queues", *(f"1@{q}" for q in range(n))]
+    if len(entries) <= 1:
+        return argv + ["mqprio", *shape, "hw", 0]
+    argv += ["taprio", *shape, "base-time", opts.base_time_ns + port.base_time_ns]
+    for d, g in entries:
+        argv += ["sched-entry", "S", f"{g:02x}", d]
+    if opts.mode == "full-offload":
+        argv += ["flags", "0x2"]
+    elif opts.mode == "txtime-assist":
+        argv += ["flags", "0x1", "txtime-delay", device.txtime_delay, "clockid", "CLOCK_TAI"]
+    else:
+        argv += ["clockid", "CLOCK_TAI"]
+    if device.preemption and scheduled:
+        argv += ["fp", *_fp(device, scheduled)]
+    return argv
+
+
+def port_lines(device: Device, port: DevicePort, scheduled: set[int], opts: ExportOptions,
+               problems: list[str], notes: list[str]) -> list[str]:
+    """Shell lines configuring one port (empty when the port is refused; the reason in ``problems``)."""
+    where = f"{device.node}: port {port.key} ({port.interface})"
+    entries = list(port.entries)
+    if len(entries) > 1:
+        wider = max(g for _, g in entries) >> device.queues
+        if wider:
+            problems.append(f"{where}: the schedule opens traffic classes above {device.queues - 1}, "
+                            f"the device has {device.queues} queues")
+            return []
+        if port.cycle_ns > min(CYCLE_MAX_NS, device.cycle_max):
+            problems.append(f"{where}: cycle {port.cycle_ns} ns exceeds the kernel limit of "
+                            f"{min(CYCLE_MAX_NS, device.cycle_max)} ns")
+            return []
+        minimum = min_interval_ns(port.rate_bps)
+        short = [d for d, _ in entries if d < minimum]
+        if short and opts.short_entries == "refuse":
+            problems.append(f"{where}: {len(short)} entries shorter than {minimum} ns (a 60-byte frame at "
+                            f"{port.rate_bps} bit/s), which the kernel refuses")
+            return []
+        entries, merged = fit_entries(entries, minimum)
+        if merged:
+            notes.append(f"{where}: merged {merged} entries shorter than {minimum} ns into the entry before them")
+        if len(entries) > TC_MAX_ENTRIES:
+            text = (f"{where}: {len(entries)} entries, but tc carries at most {TC_MAX_ENTRIES} (iproute2's "
+                    f"1024-byte message bound); re-plan with gcl_max_entries: {TC_MAX_ENTRIES} on "
+                    f"{device.node} or send the list over netlink (e.g. pyroute2)")
+            if opts.long_lists == "skip":
+                notes.append(text + "; port left out")
+                return [comment(f"port {port.key} left out: {len(entries)} entries exceed what tc can carry")]
+            problems.append(text)
+            return []
+    lines = [comment(f"port {port.key} towards {port.neighbour}: {len(entries)} entries, "
+                     f"cycle {port.cycle_ns} ns, {port.rate_bps} bit/s"),
+             f"if have {quote(port.interface)}; then"]
+    if port.plca is not None:
+        node_id, count, to_timer, burst, burst_timer = port.plca
+        lines.append(command(["ethtool", "--set-plca-cfg", port.interface, "enable", "on", "node-id", node_id,
+                              "node-cnt", count, "to-tmr", to_timer, "burst-cnt", burst, "burst-tmr", burst_timer]))
+    if device.preemption and scheduled and len(entries) > 1:
+        lines.append(command(["ethtool", "--set-mm", port.interface, "pmac-enabled", "on", "tx-enabled", "on",
+                              "verify-enabled", "on"]))
+    lines.append(command(_qdisc(device, port, entries, scheduled, opts)))
+    if opts.mode == "txtime-assist" and len(entries) > 1:
+        for c in sorted(scheduled):
+            lines.append(command(["tc", "qdisc", "replace", "dev", port.interface, "parent", f"100:{c + 1}", "etf",
+                                  "clockid", "CLOCK_TAI", "delta", device.txtime_delay, "offload", "skip_sock_check"]))
+    lines.append("fi")
     return lines
 
 
-def write(doc: dict, out: Path, source: str) -> list[Path]:
-    out.write_text("\n".join(taprio_commands(doc)) + "\n", encoding="utf-8")
-    return [out]
+def device_body(device: Device, scheduled_by_port: dict[str, set[int]], opts: ExportOptions,
+                problems: list[str], notes: list[str]) -> list[str]:
+    """Lines of every port of ``device``."""
+    body: list[str] = []
+    for port in device.ports:
+        body += port_lines(device, port, scheduled_by_port.get(port.key, set()), opts, problems, notes)
+    return body

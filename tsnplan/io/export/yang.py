@@ -1,42 +1,150 @@
-"""IEEE 802.1Qcw-style YANG instance data (JSON encoding, RFC 7951) of every port's gate schedule.
+"""IEEE 802.1Q/802.1DC YANG configuration of a device's gate schedules, JSON (RFC 7951) and XML (RFC 7950).
 
-Modules: ``ietf-interfaces`` with the ``ieee802-dot1q-bridge`` bridge-port augmented by
-``ieee802-dot1q-sched-bridge`` (gate-parameter-table). One interface per egress port, named
-``<src>-><dst>`` as in schedule.json; cycle time as the rational seconds the model asks for.
+Per device, one ``ietf-interfaces`` document, ``type`` ethernetCsmacd, interfaces named from the
+device map. A bridge's ports are ``ieee802-dot1q-bridge`` bridge-ports with the Table 8-5
+traffic-class table and the ``ieee802-dot1q-sched-bridge`` gate-parameter-table (802.1Qcw-2023);
+an end station's interfaces carry the ``ieee802-dot1dc-sched-if`` gate-parameter-table
+(802.1DC-2024). Each table holds the capability leaves the modules' ``must`` conditions compare
+against (``supported-list-max``, ``supported-cycle-max``, ``supported-interval-max``, from the
+device map), the cycle time as a reduced fraction of seconds and the base time of ``--base-time``.
+
+The whole-plant form (one JSON file, every port as an interface named ``<src>-><dst>``, all as
+bridge ports) is kept for the single-file ``OUT`` of earlier versions.
 """
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import math
+import xml.etree.ElementTree as ET
 
-__all__ = ["write", "yang_document"]
+from tsnplan.io.export.classes import priority_map
+from tsnplan.io.export.devices import Device, DevicePort
 
-_SCHED = "ieee802-dot1q-sched-bridge"
+__all__ = ["device_document", "plant_document", "to_json", "to_xml", "NAMESPACES"]
+
+NAMESPACES = {
+    "ietf-interfaces": "urn:ietf:params:xml:ns:yang:ietf-interfaces",
+    "iana-if-type": "urn:ietf:params:xml:ns:yang:iana-if-type",
+    "ieee802-dot1q-bridge": "urn:ieee:std:802.1Q:yang:ieee802-dot1q-bridge",
+    "ieee802-dot1q-sched": "urn:ieee:std:802.1Q:yang:ieee802-dot1q-sched",
+    "ieee802-dot1q-sched-bridge": "urn:ieee:std:802.1Q:yang:ieee802-dot1q-sched-bridge",
+    "ieee802-dot1dc-sched-if": "urn:ieee:std:802.1Q:yang:ieee802-dot1dc-sched-if",
+}
+_SET_GATE_STATES = "ieee802-dot1q-sched:set-gate-states"
+_UINT32 = 2**32 - 1
 
 
-def yang_document(doc: dict) -> dict:
+def rational(ns: int) -> dict:
+    """``ns`` nanoseconds as a reduced fraction of seconds (numerator and denominator uint32)."""
+    g = math.gcd(ns, 1_000_000_000)
+    num, den = ns // g, 1_000_000_000 // g
+    if num > _UINT32:
+        raise ValueError(f"{ns} ns does not fit a uint32 fraction of seconds")
+    return {"numerator": num, "denominator": den}
+
+
+def _gate_table(device: Device, port: DevicePort, base_time_ns: int, problems: list[str]) -> dict:
+    where = f"{device.node}: port {port.key} ({port.interface})"
+    entries = port.entries
+    all_open = (1 << device.queues) - 1
+    if len(entries) > device.list_max:
+        problems.append(f"{where}: {len(entries)} entries, the device holds {device.list_max} (supported-list-max)")
+    if port.cycle_ns > device.cycle_max:
+        problems.append(f"{where}: cycle {port.cycle_ns} ns exceeds supported-cycle-max {device.cycle_max} ns")
+    if any(d > device.interval_max for d, _ in entries):
+        problems.append(f"{where}: an interval exceeds supported-interval-max {device.interval_max} ns")
+    if any(g & ~all_open for _, g in entries):
+        problems.append(f"{where}: the schedule opens traffic classes above {device.queues - 1}, "
+                        f"the device has {device.queues} queues")
+    base = base_time_ns + port.base_time_ns
+    try:
+        cycle, cycle_max = rational(port.cycle_ns), rational(device.cycle_max)
+    except ValueError as exc:
+        problems.append(f"{where}: {exc}")
+        return {}
+    return {
+        "gate-enabled": len(entries) > 1,
+        "admin-gate-states": all_open,
+        "admin-control-list": {"gate-control-entry": [
+            {"index": i, "operation-name": _SET_GATE_STATES, "time-interval-value": d, "gate-states-value": g}
+            for i, (d, g) in enumerate(entries)]},
+        "admin-cycle-time": cycle,
+        "admin-cycle-time-extension": 0,
+        "admin-base-time": {"seconds": str(base // 1_000_000_000), "nanoseconds": base % 1_000_000_000},
+        "config-change": True,
+        "supported-list-max": device.list_max,
+        "supported-cycle-max": cycle_max,
+        "supported-interval-max": device.interval_max,
+    }
+
+
+def _traffic_class_table(queues: int) -> dict:
+    return {"traffic-class-map": [
+        {"priority": p, "available-traffic-class": [{"num-traffic-class": queues, "traffic-class": tc}]}
+        for p, tc in enumerate(priority_map(queues))]}
+
+
+def device_document(device: Device, base_time_ns: int, problems: list[str]) -> dict:
+    """The configuration document of one device (RFC 7951 JSON as a dict)."""
     interfaces = []
-    for port, entry in doc["ports"].items():
-        gcl = entry["gcl"]
-        control = [{"index": i, "operation-name": "ieee802-dot1q-sched:set-gate-states",
-                    "time-interval-value": int(e["duration_ns"]), "gate-states-value": int(e["gates"])}
-                   for i, e in enumerate(gcl["entries"])]
-        interfaces.append({
-            "name": port,
-            "ieee802-dot1q-bridge:bridge-port": {
-                f"{_SCHED}:gate-parameter-table": {
-                    "gate-enabled": len(control) > 1,
-                    "admin-gate-states": 255,
-                    "admin-control-list": {"gate-control-entry": control},
-                    "admin-cycle-time": {"numerator": int(gcl["cycle_ns"]), "denominator": 1_000_000_000},
-                    "admin-cycle-time-extension": 0,
-                    "admin-base-time": {"seconds": str(int(gcl["base_time_ns"]) // 1_000_000_000),
-                                        "nanoseconds": int(gcl["base_time_ns"]) % 1_000_000_000},
-                    "config-change": True,
-                }}})
+    for port in device.ports:
+        table = _gate_table(device, port, base_time_ns, problems)
+        entry = {"name": port.interface, "type": "iana-if-type:ethernetCsmacd"}
+        if device.is_bridge:
+            entry["ieee802-dot1q-bridge:bridge-port"] = {
+                "traffic-class": _traffic_class_table(device.queues),
+                "ieee802-dot1q-sched-bridge:gate-parameter-table": table}
+        else:
+            entry["ieee802-dot1dc-sched-if:gate-parameter-table"] = table
+        interfaces.append(entry)
     return {"ietf-interfaces:interfaces": {"interface": interfaces}}
 
 
-def write(doc: dict, out: Path, source: str) -> list[Path]:
-    out.write_text(json.dumps(yang_document(doc), indent=1) + "\n", encoding="utf-8")
-    return [out]
+def plant_document(devices: list[Device], base_time_ns: int, problems: list[str]) -> dict:
+    """Every port of every device in one document, interfaces named ``<src>-><dst>`` (legacy form)."""
+    interfaces = []
+    for device in devices:
+        for port in device.ports:
+            interfaces.append({"name": port.key, "type": "iana-if-type:ethernetCsmacd",
+                               "ieee802-dot1q-bridge:bridge-port": {
+                                   "traffic-class": _traffic_class_table(device.queues),
+                                   "ieee802-dot1q-sched-bridge:gate-parameter-table":
+                                       _gate_table(device, port, base_time_ns, problems)}})
+    return {"ietf-interfaces:interfaces": {"interface": interfaces}}
+
+
+def to_json(doc: dict) -> str:
+    return json.dumps(doc, indent=1) + "\n"
+
+
+def to_xml(doc: dict) -> str:
+    """The XML encoding: module-qualified names become namespaces, identities get a prefix declared."""
+    root = ET.Element("config", xmlns="urn:ietf:params:xml:ns:netconf:base:1.0")
+    for name, value in doc.items():
+        _xml(root, name, value, None)
+    ET.indent(root, space=" ")
+    return ET.tostring(root, encoding="unicode", xml_declaration=False) + "\n"
+
+
+def _xml(parent, name: str, value, parent_module: str | None) -> None:
+    module = parent_module
+    if ":" in name:
+        module, name = name.split(":", 1)
+    for item in value if isinstance(value, list) else [value]:
+        node = ET.SubElement(parent, name)
+        if module != parent_module:
+            node.set("xmlns", NAMESPACES[module])
+        if isinstance(item, dict):
+            for k, v in item.items():
+                _xml(node, k, v, module)
+        elif isinstance(item, bool):
+            node.text = "true" if item else "false"
+        elif isinstance(item, str) and item.split(":", 1)[0] in _PREFIX:
+            prefix, ident = item.split(":", 1)
+            node.set(f"xmlns:{_PREFIX[prefix]}", NAMESPACES[prefix])
+            node.text = f"{_PREFIX[prefix]}:{ident}"
+        else:
+            node.text = str(item)
+
+
+_PREFIX = {"iana-if-type": "ianaift", "ieee802-dot1q-sched": "sched"}
