@@ -26,6 +26,25 @@ def _intermixed(base):
     return Intermixed
 
 
+def _base_time_ns(text: str, parse_time_ns) -> int:
+    """TAI time: integer ns, seconds like ``1800000000s`` or ``1800000000.25s``, or a duration with unit."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        if text.endswith("s") and text[:-1].replace(".", "", 1).isdigit():
+            value = Decimal(text[:-1]) * 1_000_000_000
+            if value != value.to_integral_value():
+                raise ValueError(f"{text!r} is not a whole number of nanoseconds")
+            value = int(value)
+        else:
+            value = int(text) if text.isdigit() else parse_time_ns(text)
+        if not 0 <= value < 2**63:
+            raise ValueError(f"{text!r} is outside 0 .. 2^63-1 ns")
+    except (ValueError, InvalidOperation) as exc:
+        raise UsageError(f"export: --base-time: {exc}") from None
+    return value
+
+
 def add_arguments(parser) -> None:
     parser.add_argument("--to", required=True, choices=FORMATS, help="output format")
     parser.__class__ = _intermixed(type(parser))
@@ -52,10 +71,7 @@ def run(args, console) -> ExitStatus:
 
     if (args.out is None) == (args.out_dir is None):
         raise UsageError("export: give either OUT (one output) or --out DIR (one file per device)")
-    try:
-        base = parse_time_ns(args.base_time)
-    except ValueError as exc:
-        raise UsageError(f"export: --base-time: {exc}") from None
+    base = _base_time_ns(args.base_time, parse_time_ns)
     network = device_map = None
     if args.network:
         from tsnplan.io.plant import load_plant
