@@ -24,7 +24,7 @@ VERBS: dict[str, str] = {
     "show": "summarise nodes, links, media, streams and per-link load",
     "budget": "per-stream, per-hop latency and jitter budget across all media",
     "schedule": "synthesise 802.1Qbv gate schedules; write schedule.json",
-    "export": "turn schedule.json into taprio commands, 802.1Qcw YANG JSON or tsnkit CSVs",
+    "export": "turn schedule.json into per-device tc/ethtool/ptp4l scripts, IEEE YANG or tsnkit CSVs",
     "emulate": "packet-level emulation: latency, jitter and loss per stream; failures; pcap capture",
     "heal": "single-failure (N-1) analysis: survival, recovery time and deadline misses per scenario",
 }

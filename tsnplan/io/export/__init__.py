@@ -135,8 +135,8 @@ def export_schedule(path: str | Path, to: str, out: str | Path | None = None, *,
         raise InputError([Problem(str(target), "", "is the schedule being exported; choose another output")])
     try:
         files, problems, notes = render(doc, to, per_device, str(path), network, device_map, options)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise InputError([Problem(str(path), "", f"malformed schedule: {exc!r}")]) from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, ZeroDivisionError, OverflowError) as exc:
+        raise InputError([Problem(str(path), "", f"malformed schedule: {type(exc).__name__}: {exc}")]) from None
     if problems:
         raise InputError([Problem(str(path), "", p) for p in problems])
     if to_stdout:
