@@ -42,7 +42,7 @@ def test_mutated_schedules_never_crash_an_export(cli, scheduled, tmp_path_factor
     work = tmp_path_factory.mktemp("fuzz")
     src = work / "s.json"
     src.write_text(json.dumps(doc).replace('"1e400"', "1e400"))
-    fmt = data.draw(st.sampled_from(["taprio", "yang", "tsnkit"]))
+    fmt = data.draw(st.sampled_from(["taprio", "yang", "tsnkit", "inet"]))
     per_device = data.draw(st.booleans())
     out = work / "out"
     args = ["--out", out] if per_device else [out]

@@ -1,4 +1,4 @@
-"""Turn schedule.json into deployable configuration: tc/ethtool/ptp4l per device, IEEE YANG (JSON, XML), tsnkit CSVs."""
+"""Turn schedule.json into deployable configuration: tc/ethtool/ptp4l per device, IEEE YANG (JSON, XML), tsnkit CSVs, INET."""
 from __future__ import annotations
 
 import sys
@@ -6,7 +6,7 @@ import sys
 from tsnplan.errors import ExitStatus, UsageError
 from tsnplan.report.console import print_json
 
-FORMATS = ("taprio", "yang", "tsnkit")
+FORMATS = ("taprio", "yang", "tsnkit", "inet")
 
 
 def _intermixed(base):
@@ -51,7 +51,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("schedule", metavar="SCHEDULE", help="schedule.json written by `tsnplan schedule`")
     parser.add_argument("out", metavar="OUT", nargs="?",
                         help="one output: a file (taprio: shell script, yang: JSON; '-' = stdout) or a directory "
-                             "(tsnkit)")
+                             "(tsnkit, inet)")
     parser.add_argument("--out", dest="out_dir", metavar="DIR", help="one file per device in DIR, named by node")
     parser.add_argument("--network", metavar="NET", help="the plant's network file: node kinds, queues, features, PLCA")
     parser.add_argument("--interfaces", metavar="MAP", help="device map YAML: interface names, queues, capabilities")

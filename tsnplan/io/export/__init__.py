@@ -8,7 +8,8 @@ memory and only then writes, so a refused export leaves nothing behind. Two form
   directory; ``OUT`` = ``-`` prints the script or document on stdout (not for tsnkit);
 - per device ``--out DIR``: ``taprio`` writes ``<node>.sh`` (tc and ethtool), ``<node>.ptp4l.conf``
   and ``<node>.launch.csv`` (talkers), ``yang`` writes ``<node>.json`` and ``<node>.xml``,
-  ``tsnkit`` the same directory as the single form. 5G bridges and T1S segment nodes get no files.
+  ``tsnkit`` and ``inet`` (NED + omnetpp.ini) the same directory as the single form. 5G bridges and
+  T1S segment nodes get no files.
 """
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def _scheduled_classes(doc: dict) -> dict[str, set[int]]:
 def render(doc: dict, to: str, per_device: bool, file: str, network=None, device_map=None,
            options: ExportOptions = ExportOptions()) -> tuple[dict[str, str], list[str], list[str]]:
     """``({relative file name: text}, problems, notes)`` of one export; nothing is written."""
-    from tsnplan.io.export import launch, ptp4l, taprio, tsnkit, yang
+    from tsnplan.io.export import inet, launch, ptp4l, taprio, tsnkit, yang
     from tsnplan.io.export.devices import build_devices, check_name
     from tsnplan.io.export.shell import quote, script
 
@@ -59,6 +60,8 @@ def render(doc: dict, to: str, per_device: bool, file: str, network=None, device
         notes.append(f"base time {options.base_time_ns} ns rounded up to {base} ns, a multiple of the "
                      f"hyperperiod {hyper} ns, so every port keeps its phase")
     options = ExportOptions(options.mode, base, options.short_entries, options.long_lists)
+    if to == "inet":
+        return inet.inet_files(doc, devices, str(doc.get("network", ""))), problems, notes
     skipped = [d.node for d in devices if d.kind not in CONFIGURED]
     if skipped:
         notes.append(f"no configuration for {', '.join(skipped)} (5G bridges and T1S segments are configured "
@@ -129,8 +132,8 @@ def export_schedule(path: str | Path, to: str, out: str | Path | None = None, *,
     per_device = out_dir is not None
     target = Path(out_dir if per_device else out)
     to_stdout = not per_device and str(out) == "-"
-    if to_stdout and to == "tsnkit":
-        raise InputError([Problem("-", "", "tsnkit writes several files; give a directory, not '-'")])
+    if to_stdout and to in ("tsnkit", "inet"):
+        raise InputError([Problem("-", "", f"{to} writes several files; give a directory, not '-'")])
     if not to_stdout and _same_file(source, target):
         raise InputError([Problem(str(target), "", "is the schedule being exported; choose another output")])
     try:
@@ -141,7 +144,7 @@ def export_schedule(path: str | Path, to: str, out: str | Path | None = None, *,
         raise InputError([Problem(str(path), "", p) for p in problems])
     if to_stdout:
         return ExportResult([], notes, files[""])
-    if to == "tsnkit" or per_device:
+    if to in ("tsnkit", "inet") or per_device:
         return ExportResult(_write_dir(target, files, source), notes)
     try:
         if target.is_dir():
