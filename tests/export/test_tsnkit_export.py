@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from tests.export.test_export_safety import _rename
 from tsnplan.io.plant import load_plant
@@ -59,3 +62,46 @@ def test_rates_other_than_1g_are_refused(cli, tmp_path):
     (tmp_path / "slow.json").write_text(json.dumps(doc))
     status, _, err = cli("export", tmp_path / "slow.json", "--to", "tsnkit", tmp_path / "k")
     assert status == 2 and "1 Gb/s" in err and not (tmp_path / "k").exists()
+
+
+SIMULATE = """
+import sys, pandas as pd
+from tsnkit.simulation.tas import simulation
+task, conf = sys.argv[1:]
+log = simulation(task, conf, it=2, draw_results=False, disable_pbar=True)
+deadline = pd.read_csv(task)["deadline"]
+bad = [i for i, (sent, received) in enumerate(log)
+       if not received or len(received) < len(sent) // 2 or max(r - s for s, r in zip(sent, received)) > deadline[i]]
+print("OK" if not bad else f"flows {bad} lost or late")
+"""
+
+
+def _tsnkit_python():
+    import os
+    import shutil
+
+    python = os.environ.get("TSNKIT_PYTHON", "/tmp/tsnkit-venv/bin/python")
+    if not shutil.which(python):
+        pytest.skip("tsnkit (GPL) runs only from a scratch venv: set TSNKIT_PYTHON or run benches/compare_tsnkit.py once")
+    probe = subprocess.run([python, "-c", "import tsnkit.simulation.tas"], capture_output=True)
+    if probe.returncode:
+        pytest.skip(f"{python} cannot import tsnkit")
+    return python
+
+
+@pytest.mark.parametrize("named", [False, True])
+def test_tsnkit_simulator_replays_the_export(cli, tmp_path, named):
+    """tsnkit's own simulator reads the export (named nodes too: its reader evaluates the cells) and
+    every flow arrives within its deadline."""
+    python = _tsnkit_python()
+    _, path = _ring_schedule(tmp_path)
+    if named:
+        doc = json.loads(path.read_text())
+        nodes = {n for k in doc["ports"] for n in k.split("->")}
+        path = tmp_path / "named.json"
+        path.write_text(json.dumps(_rename(doc, {n: f"node-{n}" for n in nodes})))
+    out = tmp_path / "k"
+    assert cli("export", path, "--to", "tsnkit", out)[0] == 0
+    run = subprocess.run([python, "-c", SIMULATE, str(out / "task.csv"), str(out) + "/"], capture_output=True,
+                         text=True, timeout=300)
+    assert run.stdout.strip().splitlines()[-1] == "OK", run.stdout + run.stderr

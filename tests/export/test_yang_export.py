@@ -127,3 +127,13 @@ def test_a_list_longer_than_the_device_holds_is_refused(scheduled, tmp_path, cli
     dmap.write_text("defaults: {list_max: 8}\n")
     status, _, err = cli("export", path, "--to", "yang", "--out", tmp_path / "y", "--interfaces", dmap)
     assert status == 2 and "supported-list-max" in err and not (tmp_path / "y").exists()
+
+
+def test_single_output_form_validates_too(cli, scheduled, model, tmp_path):
+    _, _, path, doc = scheduled["brownfield-line"]
+    out = tmp_path / "all.json"
+    status, _, err = cli("export", path, "--to", "yang", out, "--network", net_of("brownfield-line"))
+    assert status == 0, err
+    raw = json.loads(out.read_text())
+    assert [i["name"] for i in raw["ietf-interfaces:interfaces"]["interface"]] == sorted(doc["ports"])
+    _validate(model, raw)
