@@ -1,9 +1,10 @@
 """Talker launch offsets: when each scheduled frame must leave its talker, for ``SO_TXTIME`` (etf).
 
-One CSV per talker: ``stream, interface, priority, traffic_class, frame, instance, offset_ns,
-period_ns``. The frame of instance k leaves at ``base_time + offset_ns + k * period_ns`` (TAI);
-rows with ``instance`` -1 repeat every period, others hold one instance each (schedules whose
-instances differ). ``base_time`` is the export's ``--base-time``, the same as the taprio base time.
+One CSV per talker: ``stream, interface, traffic_class, frame, instance, offset_ns, period_ns``.
+A row with ``instance`` -1 repeats every period: instance k leaves at ``base_time + offset_ns +
+k * period_ns`` (TAI). Schedules whose instances differ list each instance k with its own
+``offset_ns`` in the hyperperiod, repeating every hyperperiod. ``base_time`` is the export's
+``--base-time``, the same as the taprio base time. Replicas (FRER) have a row per port.
 """
 from __future__ import annotations
 
