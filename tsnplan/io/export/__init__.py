@@ -41,12 +41,42 @@ def _scheduled_classes(doc: dict) -> dict[str, set[int]]:
     return out
 
 
+def _linux_files(doc: dict, devices, per_device: bool, file: str, options: ExportOptions,
+                 problems: list[str], notes: list[str]) -> dict[str, str]:
+    from tsnplan.io.export import launch, ptp4l, taprio
+    from tsnplan.io.export.devices import check_name
+    from tsnplan.io.export.shell import quote, script
+
+    classes = _scheduled_classes(doc)
+    header = [f"tc/ethtool configuration of {doc.get('network', '')} (tsnplan), mode {options.mode}, "
+              f"base time {options.base_time_ns} ns TAI, hyperperiod {doc['hyperperiod_ns']} ns",
+              "A port whose interface is missing is skipped; a failing command is reported and the "
+              "others still run; exit status 1 if any failed."]
+    files: dict[str, str] = {}
+    if per_device:
+        for d in devices:
+            name = check_name(d.node, file, f"node {d.node!r}")
+            body = taprio.device_body(d, classes, options, problems, notes)
+            files[f"{name}.sh"] = script([f"device {d.node}: run as root on it", *header], body)
+            files[f"{name}.ptp4l.conf"] = ptp4l.ptp4l_config(d, str(doc.get("network", "")))
+            rows = launch.launch_rows(doc, d)
+            if rows:
+                files[f"{name}.launch.csv"] = launch.launch_csv(rows)
+        return files
+    body = ['node="${TSNPLAN_NODE:-$(hostname)}"', 'case "$node" in']
+    for d in devices:
+        lines = taprio.device_body(d, classes, options, problems, notes)
+        if lines:
+            body += [f"{quote(d.node)})", *lines, "  ;;"]
+    body += ["*) echo \"tsnplan: no ports of node $node in this schedule\" >&2 ;;", "esac"]
+    return {"": script(["run on each node (or set TSNPLAN_NODE to the node id)", *header], body)}
+
+
 def render(doc: dict, to: str, per_device: bool, file: str, network=None, device_map=None,
            options: ExportOptions = ExportOptions()) -> tuple[dict[str, str], list[str], list[str]]:
     """``({relative file name: text}, problems, notes)`` of one export; nothing is written."""
-    from tsnplan.io.export import inet, launch, ptp4l, taprio, tsnkit, yang
+    from tsnplan.io.export import inet, tsnkit, yang
     from tsnplan.io.export.devices import build_devices, check_name
-    from tsnplan.io.export.shell import quote, script
 
     if to == "tsnkit":
         files, problems = tsnkit.tsnkit_files(doc)
@@ -67,7 +97,6 @@ def render(doc: dict, to: str, per_device: bool, file: str, network=None, device
         notes.append(f"no configuration for {', '.join(skipped)} (5G bridges and T1S segments are configured "
                      "by their own system)")
     devices = [d for d in devices if d.kind in CONFIGURED]
-    network_name = str(doc.get("network", ""))
     files: dict[str, str] = {}
     if to == "yang" and not per_device:
         files[""] = yang.to_json(yang.plant_document(devices, base, problems))
@@ -77,28 +106,7 @@ def render(doc: dict, to: str, per_device: bool, file: str, network=None, device
             name = check_name(d.node, file, f"node {d.node!r}")
             files[f"{name}.json"], files[f"{name}.xml"] = yang.to_json(document), yang.to_xml(document)
     else:
-        classes = _scheduled_classes(doc)
-        header = [f"tc/ethtool configuration of {network_name} (tsnplan), mode {options.mode}, "
-                  f"base time {base} ns TAI, hyperperiod {hyper} ns",
-                  "A port whose interface is missing is skipped; a failing command is reported and the "
-                  "others still run; exit status 1 if any failed."]
-        if per_device:
-            for d in devices:
-                name = check_name(d.node, file, f"node {d.node!r}")
-                body = taprio.device_body(d, classes, options, problems, notes)
-                files[f"{name}.sh"] = script([f"device {d.node}: run as root on it", *header], body)
-                files[f"{name}.ptp4l.conf"] = ptp4l.ptp4l_config(d, network_name)
-                rows = launch.launch_rows(doc, d)
-                if rows:
-                    files[f"{name}.launch.csv"] = launch.launch_csv(rows)
-        else:
-            body = ['node="${TSNPLAN_NODE:-$(hostname)}"', 'case "$node" in']
-            for d in devices:
-                lines = taprio.device_body(d, classes, options, problems, notes)
-                if lines:
-                    body += [f"{quote(d.node)})", *lines, "  ;;"]
-            body += ["*) echo \"tsnplan: no ports of node $node in this schedule\" >&2 ;;", "esac"]
-            files[""] = script(["run on each node (or set TSNPLAN_NODE to the node id)", *header], body)
+        files = _linux_files(doc, devices, per_device, file, options, problems, notes)
     return files, problems, notes
 
 
