@@ -204,3 +204,42 @@ def test_tc_bound_is_what_iproute2_carries(netns):
         assert (not parser) == ok, lines
         if not ok:
             assert any("exceeded bound of 1024" in l for l in lines)
+
+
+def test_plca_for_t1s_members(cli, scheduled, tmp_path):
+    plant, _, path, _ = scheduled["process-plant"]
+    assert _export(cli, path, tmp_path, "process-plant")[0] == 0
+    seen = 0
+    for segment in (n for n in plant.network.nodes if n.kind.value == "t1s-segment"):
+        members = plant.network.segment_members(segment.id)
+        for member in members:
+            link = plant.network.link(member, segment.id)
+            argv = next(a for a in script_commands((tmp_path / f"{member}.sh").read_text()) if "--set-plca-cfg" in a)
+            assert argv[argv.index("node-id") + 1] == str(link.plca_id)
+            assert argv[argv.index("node-cnt") + 1] == str(segment.plca.node_count or len(members))
+            seen += 1
+    assert seen >= 8 and not (tmp_path / "bus-a.sh").exists()
+
+
+ETHTOOL = shutil.which("ethtool") or "/usr/sbin/ethtool"
+
+
+def test_ethtool_parses_every_command(cli, scheduled, tmp_path, netns):
+    """ethtool's parser takes every MAC-merge and PLCA command (the veth may not support them:
+    kernel answers are allowed, "bad command line argument(s)" is not)."""
+    ns, _ = netns
+    help_text = subprocess.run([ETHTOOL, "-h"], capture_output=True, text=True) if os.path.exists(ETHTOOL) else None
+    if help_text is None or "--set-mm" not in help_text.stdout or "--set-plca-cfg" not in help_text.stdout:
+        pytest.skip("ethtool with --set-mm and --set-plca-cfg (6.4 or later) is not installed")
+    count = 0
+    for name in ("process-plant", "body-shop-cell"):
+        _, _, path, _ = scheduled[name]
+        assert _export(cli, path, tmp_path / name, name)[0] == 0
+        for script in (tmp_path / name).glob("*.sh"):
+            for argv in script_commands(script.read_text()):
+                if argv[0] == "ethtool":
+                    argv[2] = "v0"
+                    proc = subprocess.run([IP, "netns", "exec", ns, ETHTOOL, *argv[1:]], capture_output=True, text=True)
+                    assert "bad command line" not in proc.stderr, (argv, proc.stderr)
+                    count += 1
+    assert count > 10
