@@ -243,3 +243,16 @@ def test_ethtool_parses_every_command(cli, scheduled, tmp_path, netns):
                     assert "bad command line" not in proc.stderr, (argv, proc.stderr)
                     count += 1
     assert count > 10
+
+
+def test_preemption_marks_the_scheduled_class_of_the_device_express(cli, scheduled, tmp_path):
+    """On a 4-queue bridge the isochronous PCP 6 is class 3 (Table 8-5): that class is express."""
+    _, _, path, _ = scheduled["brownfield-line"]
+    dmap = tmp_path / "map.yaml"
+    dmap.write_text("defaults: {preemption: true}\n")
+    status, _, err = cli("export", path, "--to", "taprio", "--out", tmp_path / "o", "--network",
+                         net_of("brownfield-line"), "--interfaces", dmap, "--long-lists", "skip")
+    assert status == 0, err
+    argv = next(a for a in script_commands((tmp_path / "o" / "sw-capper.sh").read_text()) if "taprio" in a)
+    i = argv.index("fp")
+    assert argv[i + 1:i + 5] == ["P", "P", "P", "E"]

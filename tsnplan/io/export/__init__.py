@@ -33,21 +33,15 @@ class ExportResult:
     stdout: str | None = None
 
 
-def _scheduled_classes(doc: dict) -> dict[str, set[int]]:
-    out: dict[str, set[int]] = {}
-    for s in doc["streams"].values():
-        for w in s["windows"]:
-            out.setdefault(w["port"], set()).add(int(s["traffic_class"]))
-    return out
-
-
 def _linux_files(doc: dict, devices, per_device: bool, file: str, options: ExportOptions,
                  problems: list[str], notes: list[str]) -> dict[str, str]:
     from tsnplan.io.export import launch, ptp4l, taprio
     from tsnplan.io.export.devices import check_name
     from tsnplan.io.export.shell import quote, script
+    from tsnplan.io.export.windows import scheduled_classes, window_classes
 
-    classes = _scheduled_classes(doc)
+    classes = scheduled_classes(doc, devices)
+    launch_classes = window_classes(doc, devices)
     header = [f"tc/ethtool configuration of {doc.get('network', '')} (tsnplan), mode {options.mode}, "
               f"base time {options.base_time_ns} ns TAI, hyperperiod {doc['hyperperiod_ns']} ns",
               "A port whose interface is missing is skipped; a failing command is reported and the "
@@ -59,7 +53,7 @@ def _linux_files(doc: dict, devices, per_device: bool, file: str, options: Expor
             body = taprio.device_body(d, classes, options, problems, notes)
             files[f"{name}.sh"] = script([f"device {d.node}: run as root on it", *header], body)
             files[f"{name}.ptp4l.conf"] = ptp4l.ptp4l_config(d, str(doc.get("network", "")))
-            rows = launch.launch_rows(doc, d)
+            rows = launch.launch_rows(doc, d, launch_classes)
             if rows:
                 files[f"{name}.launch.csv"] = launch.launch_csv(rows)
         return files

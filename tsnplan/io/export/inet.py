@@ -12,13 +12,14 @@ and closed spans of the class's gate over the port's cycle; a trailing 0 keeps t
 as INET's PeriodicGate requires; empty for a gate that never changes). Every talker gets one ``UdpSourceApp`` per listener with the
 stream's period and first-window offset (``initialProductionOffset``) and a packet length derived
 from its window (minus Ethernet, IPv4 and UDP overhead), streams identified by UDP port and
-encoded with the PCP of their class (802.1Q Table 8-5, 8 queues); bridges keep the PCP.
+encoded with a PCP that Table 8-5 maps to the class their windows use on every port (``windows.py``);
+bridges keep the PCP.
 """
 from __future__ import annotations
 
 import re
 
-from tsnplan.io.export.classes import priority_map
+from tsnplan.io.export.windows import stream_pcp
 from tsnplan.io.export.devices import Device
 
 __all__ = ["inet_files", "gate_durations", "ned_names"]
@@ -114,7 +115,7 @@ def inet_files(doc: dict, devices: list[Device], network_name: str) -> dict[str,
 
 def _apps(doc: dict, names: dict[str, str], devices: list[Device]) -> list[str]:
     rates = {p.key: p.rate_bps for d in devices for p in d.ports}
-    pcp_of = priority_map(8)
+    pcps = stream_pcp(doc, devices)
     apps: dict[str, list] = {}
     sinks: dict[str, list] = {}
     port = FIRST_PORT
@@ -126,8 +127,7 @@ def _apps(doc: dict, names: dict[str, str], devices: list[Device]) -> list[str]:
             continue
         wire = (int(first["end_ns"]) - int(first["start_ns"])) * rates.get(first["port"], 10**9) // 1_000_000_000 // 8
         length = max(1, wire - ETH_OVERHEAD - IP_UDP)
-        tc = int(s["traffic_class"])
-        pcp = pcp_of.index(tc) if tc in pcp_of else 0
+        pcp = pcps[sid]
         for listener in sorted({str(p[-1]) for p in s["paths"]}):
             if listener not in names:
                 continue

@@ -18,7 +18,8 @@ __all__ = ["launch_rows", "launch_csv"]
 HEADER = ("stream", "interface", "traffic_class", "frame", "instance", "offset_ns", "period_ns")
 
 
-def launch_rows(doc: dict, device: Device) -> list[tuple]:
+def launch_rows(doc: dict, device: Device, classes: dict[tuple[str, str], set[int]]) -> list[tuple]:
+    """Rows of ``device``'s streams; ``classes``: (stream, port) -> the class its gates open."""
     by_key = {p.key: p for p in device.ports}
     rows = []
     for sid, s in doc["streams"].items():
@@ -29,7 +30,7 @@ def launch_rows(doc: dict, device: Device) -> list[tuple]:
             port = by_key.get(w.get("port"))
             if port is None:
                 continue
-            rows.append((sid, port.interface, int(s["traffic_class"]), int(w.get("frame", 0)),
+            rows.append((sid, port.interface, min(classes.get((sid, port.key), {int(s["traffic_class"])})), int(w.get("frame", 0)),
                          int(w.get("instance", -1)), int(w["start_ns"]), int(s["period_ns"])))
     rows.sort(key=lambda r: (r[5], r[0], r[3]))
     return rows

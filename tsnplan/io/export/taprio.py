@@ -154,7 +154,7 @@ def port_lines(device: Device, port: DevicePort, scheduled: set[int], opts: Expo
 
 def device_body(device: Device, scheduled_by_port: dict[str, set[int]], opts: ExportOptions,
                 problems: list[str], notes: list[str]) -> list[str]:
-    """Lines of every port of ``device``."""
+    """Lines of every port of ``device``; ``scheduled_by_port``: the classes its gates open for windows."""
     body: list[str] = []
     for port in device.ports:
         body += port_lines(device, port, scheduled_by_port.get(port.key, set()), opts, problems, notes)
