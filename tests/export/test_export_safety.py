@@ -135,3 +135,11 @@ def test_bad_device_map_is_a_clear_input_error(cli, scheduled, tmp_path):
     status, _, err = cli("export", path, "--to", "taprio", "--out", tmp_path / "o", "--interfaces", dmap)
     assert status == 2 and "queues" in err and "interface name" in err and "colour" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_two_ports_on_one_interface_are_refused(cli, scheduled, tmp_path):
+    _, _, path, _ = scheduled["agv-hall"]
+    dmap = tmp_path / "map.yaml"
+    dmap.write_text("devices:\n  sw-core: {interfaces: {5gs: eth0, sw-rack: eth0}}\n")
+    status, _, err = cli("export", path, "--to", "yang", "--out", tmp_path / "o", "--interfaces", dmap)
+    assert status == 2 and "share an interface" in err and not (tmp_path / "o").exists()

@@ -215,6 +215,10 @@ def build_devices(doc: dict, file: str, network=None, device_map: tuple[dict, di
         if unknown:
             raise InputError([Problem("device map", f"devices.{node}.interfaces",
                                       f"{sorted(unknown)} are not neighbours {node!r} sends to")])
+        interfaces = [p.interface for p in ports]
+        if len(set(interfaces)) != len(interfaces):
+            raise InputError([Problem(file, f"node {node!r}", f"two ports share an interface name ({interfaces}); "
+                                                              "name them in the device map")])
         devices.append(Device(node, kind, settings["queues"], settings["list_max"], settings["cycle_max"],
                               settings["interval_max"], settings["preemption"], settings["txtime_delay"],
                               tuple(ports)))
