@@ -37,7 +37,8 @@ def model(tmp_path_factory):
 
 
 def _xml_root(text: str):
-    """Parse keeping each element's ``xmlns:prefix`` declarations as attributes, where yangson looks for them."""
+    """Parse keeping each element's ``xmlns:prefix`` declarations as attributes, where yangson looks for
+    them; the document's root goes into a wrapper, as yangson reads the children of the root."""
     root, pending = None, {}
     for event, item in ET.iterparse(io.StringIO(text), events=("start-ns", "start")):
         if event == "start-ns":
@@ -48,7 +49,9 @@ def _xml_root(text: str):
             if prefix:
                 item.set(f"xmlns:{prefix}", uri)
         pending = {}
-    return root
+    wrapper = ET.Element("config")
+    wrapper.append(root)
+    return wrapper
 
 
 def _validate(model, raw: dict):
@@ -137,3 +140,48 @@ def test_single_output_form_validates_too(cli, scheduled, model, tmp_path):
     raw = json.loads(out.read_text())
     assert [i["name"] for i in raw["ietf-interfaces:interfaces"]["interface"]] == sorted(doc["ports"])
     _validate(model, raw)
+
+
+# --- libyang's yanglint, stricter than yangson: a device's library holds only its own modules ----------
+
+YANGLINT = __import__("shutil").which("yanglint")
+_BASE = ("ietf-interfaces", "iana-if-type", "ieee802-dot1q-sched")
+MODULES = {True: _BASE + ("ieee802-dot1q-bridge", "ieee802-dot1q-sched-bridge"),   # bridge
+           False: _BASE + ("ieee802-dot1dc-sched-if",)}                              # end station
+
+
+def _yanglint(path, bridge: bool):
+    import subprocess
+
+    if YANGLINT is None:
+        pytest.skip("yanglint (libyang tools, apt libyang2-tools) is not installed")
+    cmd = [YANGLINT, "-p", str(YANG_DIR), "-t", "config", *(str(YANG_DIR / f"{m}.yang") for m in MODULES[bridge]),
+           str(path)]
+    return subprocess.run(cmd, capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("name", PLANTS)
+def test_yanglint_validates_every_device(cli, scheduled, tmp_path, name):
+    plant, _, path, doc = scheduled[name]
+    out = tmp_path / "yang"
+    assert cli("export", path, "--to", "yang", "--out", out, "--network", net_of(name))[0] == 0
+    devices = [d for d in build_devices(doc, str(path), plant.network) if d.kind in ("bridge", "end-station")]
+    for d in devices:
+        for suffix in ("json", "xml"):
+            run = _yanglint(out / f"{d.node}.{suffix}", d.is_bridge)
+            assert run.returncode == 0, (d.node, suffix, run.stderr)
+
+
+def test_yanglint_refuses_what_the_modules_forbid(cli, scheduled, tmp_path):
+    _, _, path, _ = scheduled["body-shop-cell"]
+    cli("export", path, "--to", "yang", "--out", tmp_path, "--network", net_of("body-shop-cell"))
+    raw = json.loads((tmp_path / "sw-1.json").read_text())
+    table = raw["ietf-interfaces:interfaces"]["interface"][3]["ieee802-dot1q-bridge:bridge-port"][
+        "ieee802-dot1q-sched-bridge:gate-parameter-table"]
+    table["supported-list-max"] = 1
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(raw))
+    run = _yanglint(bad, True)
+    assert run.returncode != 0 and "supported-list-max" in run.stderr
+    run = _yanglint(tmp_path / "rc-1.json", True)          # an end station's document is no bridge's
+    assert run.returncode != 0

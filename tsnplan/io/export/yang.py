@@ -118,10 +118,13 @@ def to_json(doc: dict) -> str:
 
 
 def to_xml(doc: dict) -> str:
-    """The XML encoding: module-qualified names become namespaces, identities get a prefix declared."""
-    root = ET.Element("config", xmlns="urn:ietf:params:xml:ns:netconf:base:1.0")
+    """The XML encoding of a one-container document (``interfaces`` is the root element; wrap it
+    in a NETCONF ``<config>`` to send it): module-qualified names become namespaces, identities
+    get their prefix declared."""
+    holder = ET.Element("holder")
     for name, value in doc.items():
-        _xml(root, name, value, None)
+        _xml(holder, name, value, None)
+    (root,) = list(holder)
     ET.indent(root, space=" ")
     return ET.tostring(root, encoding="unicode", xml_declaration=False) + "\n"
 
