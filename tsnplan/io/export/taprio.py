@@ -123,7 +123,8 @@ def port_lines(device: Device, port: DevicePort, scheduled: set[int], opts: Expo
             return []
         entries, merged = fit_entries(entries, minimum)
         if merged:
-            notes.append(f"{where}: merged {merged} entries shorter than {minimum} ns into the entry before them")
+            notes.append(f"{where}: merged {merged} {'entry' if merged == 1 else 'entries'} shorter than {minimum} ns "
+                         "into a neighbouring entry")
         if len(entries) > TC_MAX_ENTRIES:
             text = (f"{where}: {len(entries)} entries, but tc carries at most {TC_MAX_ENTRIES} (iproute2's "
                     f"1024-byte message bound); re-plan with gcl_max_entries: {TC_MAX_ENTRIES} on "
