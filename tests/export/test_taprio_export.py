@@ -256,3 +256,13 @@ def test_preemption_marks_the_scheduled_class_of_the_device_express(cli, schedul
     argv = next(a for a in script_commands((tmp_path / "o" / "sw-capper.sh").read_text()) if "taprio" in a)
     i = argv.index("fp")
     assert argv[i + 1:i + 5] == ["P", "P", "P", "E"]
+
+
+def test_a_mode_the_hardware_lacks_is_refused(cli, scheduled, tmp_path):
+    _, _, path, _ = scheduled["brownfield-line"]
+    dmap = tmp_path / "map.yaml"
+    dmap.write_text("devices:\n  sw-capper: {modes: [software]}\n")
+    args = ("export", path, "--to", "taprio", "--out", tmp_path / "o", "--interfaces", dmap, "--long-lists", "skip")
+    status, _, err = cli(*args, "--mode", "full-offload")
+    assert status == 2 and "sw-capper" in err and "not full-offload" in err and not (tmp_path / "o").exists()
+    assert cli(*args, "--mode", "software")[0] == 0

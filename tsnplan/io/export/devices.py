@@ -11,7 +11,8 @@ count and what its hardware can hold. They come, in order of precedence, from th
 - queues: the map, else the plant, else 8; ``list_max`` (gate-control-list entries): the map, else
   the plant's ``gcl_max_entries``, else 1024; ``cycle_max``: 2147483647 ns (Linux taprio's limit);
   ``interval_max``: 4294967295 ns (uint32); ``preemption`` (802.1Qbu/802.3br): the map, else the
-  plant's ``qbu`` feature, else false; ``txtime_delay``: 300 us.
+  plant's ``qbu`` feature, else false; ``txtime_delay``: 300 us; ``modes`` (the taprio modes the
+  hardware runs): all of software, txtime-assist, full-offload.
 """
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ KINDS = ("bridge", "end-station", "5g-bridge", "t1s-segment")
 CYCLE_MAX_NS = 2**31 - 1
 INTERVAL_MAX_NS = 2**32 - 1
 DEFAULTS = {"queues": 8, "list_max": 1024, "cycle_max": CYCLE_MAX_NS, "interval_max": INTERVAL_MAX_NS,
-            "preemption": False, "txtime_delay": 300_000}
+            "preemption": False, "txtime_delay": 300_000,
+            "modes": ("software", "txtime-assist", "full-offload")}
 _DEVICE_KEYS = {"kind", "interfaces", *DEFAULTS}
 #: Names that may become file names and interface names: no path separators, no shell syntax.
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
@@ -60,6 +62,7 @@ class Device:
     preemption: bool
     txtime_delay: int
     ports: tuple[DevicePort, ...] = field(default=())
+    modes: tuple[str, ...] = DEFAULTS["modes"]
 
     @property
     def is_bridge(self) -> bool:
@@ -97,6 +100,10 @@ def _device_settings(entry, file: str, where: str, problems: list[Problem]) -> d
                 if value not in KINDS:
                     raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {value!r}")
                 out[key] = value
+            elif key == "modes":
+                if not isinstance(value, list) or not value or any(m not in DEFAULTS["modes"] for m in value):
+                    raise ValueError(f"modes must list some of {', '.join(DEFAULTS['modes'])}, got {value!r}")
+                out[key] = tuple(value)
             elif key == "preemption":
                 if not isinstance(value, bool):
                     raise ValueError(f"preemption must be true or false, got {value!r}")
@@ -221,7 +228,7 @@ def build_devices(doc: dict, file: str, network=None, device_map: tuple[dict, di
                                                               "name them in the device map")])
         devices.append(Device(node, kind, settings["queues"], settings["list_max"], settings["cycle_max"],
                               settings["interval_max"], settings["preemption"], settings["txtime_delay"],
-                              tuple(ports)))
+                              tuple(ports), settings["modes"]))
     return devices
 
 

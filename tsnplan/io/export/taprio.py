@@ -106,6 +106,9 @@ def port_lines(device: Device, port: DevicePort, scheduled: set[int], opts: Expo
     where = f"{device.node}: port {port.key} ({port.interface})"
     entries = list(port.entries)
     if len(entries) > 1:
+        if opts.mode not in device.modes:
+            problems.append(f"{where}: the device runs taprio in {', '.join(device.modes)} mode, not {opts.mode}")
+            return []
         wider = max(g for _, g in entries) >> device.queues
         if wider:
             problems.append(f"{where}: the schedule opens traffic classes above {device.queues - 1}, "

@@ -12,21 +12,21 @@ from tsnplan.io.export.devices import Device, DevicePort
 __all__ = ["window_classes", "scheduled_classes", "stream_pcp"]
 
 
-def _gates_at(port: DevicePort, t: int) -> int:
-    begins = [0, *accumulate(d for d, _ in port.entries)]
+def _gates_at(port: DevicePort, begins: list[int], t: int) -> int:
     return port.entries[bisect_right(begins, t % port.cycle_ns) - 1][1]
 
 
 def window_classes(doc: dict, devices: list[Device]) -> dict[tuple[str, str], set[int]]:
     """(stream, port) -> the classes open during the stream's windows on that port."""
     ports = {p.key: p for d in devices for p in d.ports}
+    begins = {k: [0, *accumulate(d for d, _ in p.entries)] for k, p in ports.items()}
     out: dict[tuple[str, str], set[int]] = {}
     for sid, s in doc["streams"].items():
         for w in s["windows"]:
             port = ports.get(w["port"])
             if port is None:
                 continue
-            gates = _gates_at(port, int(w["start_ns"]))
+            gates = _gates_at(port, begins[port.key], int(w["start_ns"]))
             out.setdefault((sid, port.key), set()).update(c for c in range(8) if gates >> c & 1)
     return out
 
