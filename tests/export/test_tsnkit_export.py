@@ -82,7 +82,8 @@ def _tsnkit_python():
 
     python = os.environ.get("TSNKIT_PYTHON", "/tmp/tsnkit-venv/bin/python")
     if not shutil.which(python):
-        pytest.skip("tsnkit (GPL) runs only from a scratch venv: set TSNKIT_PYTHON or run benches/compare_tsnkit.py once")
+        pytest.skip("tsnkit (GPL) runs only from a scratch venv: set TSNKIT_PYTHON or run "
+                    "benches/compare_tsnkit.py once")
     probe = subprocess.run([python, "-c", "import tsnkit.simulation.tas"], capture_output=True)
     if probe.returncode:
         pytest.skip(f"{python} cannot import tsnkit")

@@ -1,4 +1,7 @@
-"""Turn schedule.json into deployable configuration: tc/ethtool/ptp4l per device, IEEE YANG (JSON, XML), tsnkit CSVs, INET."""
+"""Turn schedule.json into deployable configuration: tc/ethtool/ptp4l, IEEE YANG, tsnkit CSVs, INET.
+
+Options and positionals may come in any order (``export s.json --to taprio OUT`` as before).
+"""
 from __future__ import annotations
 
 import sys

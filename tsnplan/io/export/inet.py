@@ -9,11 +9,11 @@ node faces the same neighbour as the device map's default ``eth<i>``.
 The ini holds per port the bit rate, ``numTrafficClasses`` (the device's queues) and, per class
 k, ``transmissionGate[k]``: ``initiallyOpen``, ``offset`` 0 and ``durations`` (alternating open
 and closed spans of the class's gate over the port's cycle; a trailing 0 keeps the count even,
-as INET's PeriodicGate requires; empty for a gate that never changes). Every talker gets one ``UdpSourceApp`` per listener with the
-stream's period and first-window offset (``initialProductionOffset``) and a packet length derived
-from its window (minus Ethernet, IPv4 and UDP overhead), streams identified by UDP port and
-encoded with a PCP that Table 8-5 maps to the class their windows use on every port (``windows.py``);
-bridges keep the PCP.
+as INET's PeriodicGate requires; empty for a gate that never changes). Every talker gets one
+``UdpSourceApp`` per listener with the stream's period and first-window offset
+(``initialProductionOffset``) and a packet length derived from its window (minus Ethernet, IPv4
+and UDP overhead), streams identified by UDP port and encoded with a PCP that Table 8-5 maps to
+the class their windows use on every port (``windows.py``); bridges keep the PCP.
 """
 from __future__ import annotations
 
@@ -92,7 +92,8 @@ def inet_files(doc: dict, devices: list[Device], network_name: str) -> dict[str,
         if frozenset((a, b)) in seen or a not in index or b not in index or a not in index[b]:
             continue
         seen.add(frozenset((a, b)))
-        ned.append(f"        {names[a]}.ethg[{index[a][b]}] <--> EthernetLink {{ delay = {int(port['propagation_ns'])}ns; "
+        delay = int(port["propagation_ns"])
+        ned.append(f"        {names[a]}.ethg[{index[a][b]}] <--> EthernetLink {{ delay = {delay}ns; "
                    f"datarate = {int(port['rate_bps'])}bps; }} <--> {names[b]}.ethg[{index[b][a]}];")
     ned.append("}")
 

@@ -30,7 +30,8 @@ def launch_rows(doc: dict, device: Device, classes: dict[tuple[str, str], set[in
             port = by_key.get(w.get("port"))
             if port is None:
                 continue
-            rows.append((sid, port.interface, min(classes.get((sid, port.key), {int(s["traffic_class"])})), int(w.get("frame", 0)),
+            tc = min(classes.get((sid, port.key), {int(s["traffic_class"])}))
+            rows.append((sid, port.interface, tc, int(w.get("frame", 0)),
                          int(w.get("instance", -1)), int(w["start_ns"]), int(s["period_ns"])))
     rows.sort(key=lambda r: (r[5], r[0], r[3]))
     return rows

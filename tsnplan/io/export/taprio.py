@@ -131,7 +131,8 @@ def port_lines(device: Device, port: DevicePort, scheduled: set[int], opts: Expo
         if len(entries) > TC_MAX_ENTRIES:
             text = (f"{where}: {len(entries)} entries, but tc carries at most {TC_MAX_ENTRIES} (iproute2's "
                     f"1024-byte message bound); re-plan with gcl_max_entries: {TC_MAX_ENTRIES} on "
-                    f"{device.node}, or send the list over netlink yourself (the bound is iproute2's, not the kernel's)")
+                    f"{device.node}, or send the list over netlink yourself (the bound is iproute2's, "
+                    "not the kernel's)")
             if opts.long_lists == "skip":
                 notes.append(text + "; port left out")
                 return [comment(f"port {port.key} left out: {len(entries)} entries exceed what tc can carry")]
