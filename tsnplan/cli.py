@@ -27,6 +27,7 @@ VERBS: dict[str, str] = {
     "export": "turn schedule.json into per-device tc/ethtool/ptp4l scripts, IEEE YANG or tsnkit CSVs",
     "emulate": "packet-level emulation: latency, jitter and loss per stream; failures; pcap capture",
     "heal": "single-failure (N-1) analysis: survival, recovery time and deadline misses per scenario",
+    "replay": "learn streams from pcap captures, judge them against a schedule, replay them through the emulator",
 }
 
 

@@ -387,6 +387,7 @@ def build_inputs(problem: CompiledProblem, schedule, scenario: Scenario, seed: i
             share = scenario.background_load / (members[problem.port_resource[p]] if shared[p] else 1)
             bg_mean[p] = max(1, int(bg_wire * 8 * 1e9 / (share * int(problem.port_rate_bps[p]))))
 
+    _explicit_releases(builder, problem, scenario)
     hop = builder.hop
     parent = np.array(hop["parent"], _I64)
     n_hops = len(parent)
@@ -433,6 +434,22 @@ def build_inputs(problem: CompiledProblem, schedule, scenario: Scenario, seed: i
     )
     builder.maps.capture_ports = [problem.port_index[n] for n in scenario.capture_ports]
     return arrays, builder.maps
+
+
+def _explicit_releases(builder: _Builder, problem: CompiledProblem, scenario: Scenario) -> None:
+    """Streams given ``release_times`` (a replayed capture) release exactly then, on every root of
+    every route: one source cycle longer than the run holds all the times as its offsets."""
+    problems = [Problem("release_times", sid, "is not a routed stream of the plant")
+                for sid in scenario.release_times if sid not in problem.stream_index]
+    if problems:
+        raise InputError(problems)
+    explicit = {problem.stream_index[sid]: sorted(int(t) for t in times)
+                for sid, times in scenario.release_times.items() if len(times)}
+    for i, s in enumerate(builder.src["stream"]):
+        if s in explicit:
+            times = explicit[s]
+            builder.src_offsets[i] = times
+            builder.src["cycle"][i] = max(int(scenario.duration_ns), times[-1]) + 1
 
 
 def _reroute_route(builder: _Builder, problem: CompiledProblem, schedule, reroute) -> tuple[int, int]:

@@ -63,6 +63,7 @@ class Scenario:
     frer_reset_ns: int = 1_000_000_000    # frerSeqRcvyResetMSec
     queue_limit: int = 4096               # frames per traffic-class queue before tail drop
     drain_ns: int | None = None           # after the duration, time to deliver frames in flight
+    release_times: dict[str, tuple[int, ...]] = field(default_factory=dict)  # stream -> explicit releases (replay)
 
 
 def parse_failure(text: str) -> Failure:

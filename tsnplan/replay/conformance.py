@@ -1,0 +1,255 @@
+"""Judge captured frames against a schedule: every frame inside its window, outside it (by how much),
+a missing cycle, a duplicate, or a flow the plan does not know.
+
+A flow is matched to a stream by the map (``streams:``), by the stream index an emulated frame
+carries, by its name being a stream id, or by its talker, listener and VLAN (map ``nodes:``). It is
+judged on the windows of the port it was captured at when the capture interface is named like a
+port (``a->b``), otherwise on its talker's first-hop windows. The capture clock and the schedule's
+clock differ by an unknown offset: the phase is fitted per flow (the median offset of the frames
+from their windows, trying every instance alignment of the hyperperiod), then each frame is
+judged in integer ns, with the interface's timestamp resolution as tolerance.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tsnplan.model.compile import NO_HOP
+from tsnplan.replay.analysis import FlowSummary
+from tsnplan.replay.mapping import NodeMap
+
+__all__ = ["FrameVerdict", "FlowVerdict", "judge_capture", "match_stream", "INSIDE", "EARLY", "LATE",
+           "DUPLICATE", "MISSING"]
+
+INSIDE, EARLY, LATE, DUPLICATE, MISSING = "inside", "early", "late", "duplicate", "missing"
+MAX_ALIGNMENTS = 256
+WORST_SHOWN = 5
+
+
+@dataclass(frozen=True, slots=True)
+class FrameVerdict:
+    verdict: str
+    time_ns: int | None          # capture timestamp (None for a missing cycle)
+    frame: int | None            # frame number in its file (as Wireshark numbers it)
+    file: str
+    cycle: int                   # cycle number from the flow's first frame
+    offset_ns: int               # early: how far before the window; late: how far after; else 0
+
+    def to_json(self) -> dict:
+        return {"verdict": self.verdict, "time_ns": self.time_ns, "frame": self.frame, "file": self.file,
+                "cycle": self.cycle, "offset_ns": self.offset_ns}
+
+
+@dataclass(frozen=True)
+class FlowVerdict:
+    flow: str
+    interface: str
+    stream: str | None
+    port: str | None
+    matched_by: str
+    frames: int
+    inside: int = 0
+    early: int = 0
+    late: int = 0
+    duplicates: int = 0
+    missing: int = 0
+    phase_ns: int | None = None
+    unscheduled: bool = False       # the plan gives the stream no windows: nothing to judge in time
+    talker_shift_ns: int = 0        # first-hop window start minus the capture port's (instance 0)
+    notes: tuple[str, ...] = ()
+    flagged: tuple[FrameVerdict, ...] = field(default=(), repr=False)   # every frame not inside
+
+    @property
+    def conforms(self) -> bool:
+        return self.stream is not None and not (self.early or self.late or self.duplicates or self.missing
+                                                or self.notes)
+
+    @property
+    def verdict(self) -> str:
+        if self.stream is None:
+            return "unknown"
+        if self.unscheduled and self.conforms:
+            return "unscheduled"
+        return "conforms" if self.conforms else "violates"
+
+    def worst(self, n: int = WORST_SHOWN) -> list[FrameVerdict]:
+        return sorted(self.flagged, key=lambda v: (-v.offset_ns, v.verdict, v.cycle))[:n]
+
+    def to_json(self) -> dict:
+        return {"flow": self.flow, "interface": self.interface, "stream": self.stream, "port": self.port,
+                "matched_by": self.matched_by, "verdict": self.verdict, "frames": self.frames,
+                "inside": self.inside, "early": self.early, "late": self.late, "duplicates": self.duplicates,
+                "missing": self.missing, "phase_ns": self.phase_ns, "notes": list(self.notes),
+                "worst": [v.to_json() for v in self.worst()]}
+
+
+def match_stream(summary: FlowSummary, problem, nodes: NodeMap) -> tuple[str | None, str]:
+    """(stream id or None, how it was matched)."""
+    ids = problem.stream_index
+    if summary.group in nodes.streams:
+        target = nodes.streams[summary.group]
+        return (target, "map") if target in ids else (None, f"map names {target!r}, not a stream of the plan")
+    flow = summary.flow
+    if flow.protocol == "tsnplan" and 0 <= flow.sub < len(problem.stream_ids):
+        return problem.stream_ids[flow.sub], "stream index"
+    if summary.group in ids:
+        return summary.group, "stream id"
+    streams = problem.streams.by_id()
+    found = [sid for sid in problem.stream_ids
+             if streams[sid].talker == summary.talker and summary.listener in streams[sid].listeners
+             and (flow.vid < 1 or streams[sid].vlan == flow.vid)]
+    if len(found) == 1:
+        return found[0], "talker, listener and VLAN"
+    return None, "no stream of the plan" if not found else f"{len(found)} streams match its talker and listener"
+
+
+def _windows(problem, schedule, s: int, port: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """(start, length) of the stream's windows on ``port`` as [instance, window] matrices (replicas
+    and fragments of one instance side by side, by start), or None without windows there."""
+    sl = schedule.stream_windows(s)
+    pick = problem.hop_port[schedule.window_hop[sl]] == port
+    inst = schedule.window_instance[sl][pick].astype(np.int64)
+    if inst.size == 0:
+        return None
+    starts = schedule.window_start_ns[sl][pick].astype(np.int64)
+    ends = schedule.window_end_ns[sl][pick].astype(np.int64)
+    order = np.lexsort((starts, inst))
+    inst, starts, ends = inst[order], starts[order], ends[order]
+    k = int(inst.max()) + 1
+    m = int(np.bincount(inst, minlength=k).max())
+    start = np.zeros((k, m), np.int64)
+    length = np.zeros((k, m), np.int64)
+    for i in range(k):
+        rows = np.flatnonzero(inst == i)
+        if rows.size == 0:
+            rows = np.flatnonzero(inst == inst[0])     # an instance without windows: as the first
+        rows = np.concatenate((rows, np.repeat(rows[-1:], m - rows.size)))
+        start[i], length[i] = starts[rows], ends[rows] - starts[rows]
+    return start, length
+
+
+def _capture_port(problem, s: int, interface: str) -> int | None:
+    if interface in problem.port_index:
+        return problem.port_index[interface]
+    for h in range(int(problem.hop_ptr[s]), int(problem.hop_ptr[s + 1])):
+        if problem.hop_parent[h] == NO_HOP:
+            return int(problem.hop_port[h])
+    return None
+
+
+def _distance(dev: np.ndarray, length: np.ndarray, tol: int) -> np.ndarray:
+    """How far outside its window [start, end) each deviation lies (0 inside), tolerance included."""
+    return np.maximum(0, -tol - dev) + np.maximum(0, dev - (length - 1) - tol)
+
+
+def _align(ts: np.ndarray, period: int, hyper: int, start: np.ndarray, length: np.ndarray, tol: int):
+    """Fit the phase. Returns (offset, cycle per frame, window start per frame and window,
+    window length per frame and window): the alignment of cycles to hyperperiod instances and
+    the clock offset that put the most frames inside a window."""
+    k = start.shape[0]
+    rel = ts - ts[0]
+    cycle = (rel + period // 2) // period
+    reference = int(np.median(rel - cycle * period))
+    cycle = (rel - reference + period // 2) // period
+    best = None
+    for k0 in range(min(k, MAX_ALIGNMENTS)):
+        index = (cycle + k0) % k
+        expected = start[index] + (((cycle + k0) // k) * hyper)[:, None]
+        for j in range(start.shape[1]):
+            offset = int(np.sort(ts - expected[:, j])[(len(ts) - 1) // 2])
+            dist = _distance(ts[:, None] - offset - expected, length[index], tol).min(axis=1)
+            score = int((dist == 0).sum())
+            if best is None or score > best[0]:
+                best = (score, offset, cycle + k0, expected, length[index])
+    return best[1:]
+
+
+def judge_flow(summary: FlowSummary, capture, problem, schedule, stream: str, matched_by: str,
+               tolerance_ns: int = 0) -> FlowVerdict:
+    s = problem.stream_index[stream]
+    port = _capture_port(problem, s, summary.interface)
+    base = dict(flow=summary.group, interface=summary.interface, stream=stream, matched_by=matched_by,
+                frames=summary.stats.frames, port=problem.port_names[port] if port is not None else None)
+    notes = []
+    flow, planned = summary.flow, problem.streams.by_id()[stream]
+    if flow.pcp >= 0 and flow.pcp != int(problem.stream_pcp[s]):
+        notes.append(f"PCP {flow.pcp}, the plan says {int(problem.stream_pcp[s])}")
+    if flow.vid >= 1 and flow.vid != planned.vlan:
+        notes.append(f"VLAN {flow.vid}, the plan says {planned.vlan}")
+    if port is None:
+        return FlowVerdict(**base, notes=tuple(notes + ["the stream has no route"]))
+    if schedule.window_ptr[s + 1] == schedule.window_ptr[s]:
+        return FlowVerdict(**base, inside=summary.stats.frames, notes=tuple(notes), unscheduled=True)
+    windows = _windows(problem, schedule, s, port)
+    if windows is None:
+        return FlowVerdict(**base, notes=tuple(notes + [f"no windows on {problem.port_names[port]}"]))
+    start, length = windows
+    period = int(problem.stream_period_ns[s])
+    hyper = int(schedule.hyperperiod_ns)
+    frames_idx = summary.frames
+    ts = capture.ts[frames_idx]
+    tol = tolerance_ns + capture.interfaces[summary.flow.interface].resolution_ns - 1
+    offset, cycle, expected, spans = _align(ts, period, hyper, start, length, tol)
+    dev = ts[:, None] - offset - expected
+    dist = _distance(dev, spans, tol)
+    window = np.where(dist == 0, np.abs(dev) - (1 << 62), dist).argmin(axis=1)   # inside: the nearest start
+    rows = np.arange(len(ts))
+    dev, dist, spans = dev[rows, window], dist[rows, window], spans[rows, window]
+    files = capture.files
+    numbers = capture.number[frames_idx].tolist()
+    file_of = capture.file[frames_idx].tolist()
+    flagged = []
+    counts = dict(inside=0, early=0, late=0, duplicates=0)
+    seen: set[tuple[int, int]] = set()
+    for i, (c, j, d, outside, span) in enumerate(zip(cycle.tolist(), window.tolist(), dev.tolist(),
+                                                     dist.tolist(), spans.tolist())):
+        file = files[file_of[i]]
+        if (c, j) in seen:
+            counts["duplicates"] += 1
+            flagged.append(FrameVerdict(DUPLICATE, int(ts[i]), numbers[i], file, c, 0))
+            continue
+        seen.add((c, j))
+        if outside == 0:
+            counts["inside"] += 1
+        elif d < 0:
+            counts["early"] += 1
+            flagged.append(FrameVerdict(EARLY, int(ts[i]), numbers[i], file, c, int(outside)))
+        else:
+            counts["late"] += 1
+            flagged.append(FrameVerdict(LATE, int(ts[i]), numbers[i], file, c, int(outside)))
+    missing = _missing(seen, cycle, start, hyper, offset, int(ts.min()) - tol, int(ts.max()) + tol)
+    flagged += [FrameVerdict(MISSING, None, None, "", c, 0) for c in missing]
+    first_hop = _capture_port(problem, s, "")
+    talker = _windows(problem, schedule, s, first_hop) if first_hop != port else None
+    shift = int(talker[0][0, 0] - start[0, 0]) if talker is not None else 0
+    return FlowVerdict(**base, **counts, missing=len(missing), phase_ns=offset, notes=tuple(notes),
+                       flagged=tuple(flagged), talker_shift_ns=shift)
+
+
+def _missing(seen, cycle, start, hyper, offset, lo, hi) -> list[int]:
+    """Cycles with a window no frame used, among windows expected within the captured span."""
+    k, m = start.shape
+    out = []
+    for c in range(int(cycle.min()), int(cycle.max()) + 1):
+        for j in range(m):
+            when = offset + int(start[c % k, j]) + (c // k) * hyper
+            if (c, j) not in seen and lo <= when <= hi:
+                out.append(c)
+                break
+    return out
+
+
+def judge_capture(summaries: list[FlowSummary], capture, problem, schedule, nodes: NodeMap,
+                  tolerance_ns: int = 0, min_frames: int = 1) -> list[FlowVerdict]:
+    """A verdict for every flow of the capture."""
+    out = []
+    for summary in summaries:
+        if summary.stats.frames < min_frames:
+            continue
+        stream, how = match_stream(summary, problem, nodes)
+        if stream is None:
+            out.append(FlowVerdict(summary.group, summary.interface, None, None, how, summary.stats.frames))
+            continue
+        out.append(judge_flow(summary, capture, problem, schedule, stream, how, tolerance_ns))
+    return out
