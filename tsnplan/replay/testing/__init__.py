@@ -1,0 +1,1 @@
+"""Test-harness support: the pytest plugin (entry point ``pytest11``: ``tsnplan``)."""
