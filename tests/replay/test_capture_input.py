@@ -123,3 +123,12 @@ def test_fuzzed_captures_never_crash(tmp_path_factory, edits, cut, ng):
     assert len(cap.problems) <= 1
     assert cap.n_frames == sum(cap.frame_counts)
     assert all(str(path) in str(p) for p in cap.problems)
+
+
+def test_pcapng_sections_keep_their_interfaces_apart(tmp_path):
+    first = pcapng_bytes([("a", 1, 9)], [(0, 1000, FRAME)])
+    second = pcapng_bytes([("b", 1, 6), ("c", 1, 9)], [(1, 2000, FRAME), (0, 3, FRAME)], big=True)
+    cap = read_captures([write(tmp_path, "two.pcapng", first + second)])
+    assert not cap.problems and [i.name for i in cap.interfaces] == ["a", "b", "c"]
+    assert cap.ts.tolist() == [1000, 2000, 3000]
+    assert [cap.interfaces[f.interface].name for f in cap.flows] == ["a", "c", "b"]

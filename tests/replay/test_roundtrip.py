@@ -176,3 +176,37 @@ def test_real_trace_replayed_keeps_its_cycle(tmp_path, cli):
     stats = result.talker_stats["device-profinet-rt-c000"]
     assert stats.frames == 56 and stats.period_ns == 8_000_000
     assert round(stats.iat["stdev"] / 1000, 3) == 40.469 and stats.iat["min"] == 7_892_000
+
+
+def test_emulate_with_failure_reports_losses(plant, cli):
+    """A link failure on a non-FRER stream's route: the replay loses frames and exits 1; FRER survives."""
+    status, out, err = cli("replay", plant / "emu.pcapng", NETWORK, plant / "streams.yaml", "--schedule",
+                           plant / "schedule.json", "--emulate", "--fail", "sw-1--sw-2@5ms", "--json",
+                           "--pcap", plant / "replayed.pcapng")
+    doc = json.loads(out)
+    listeners = {(s, l): v for s, e in doc["emulation"]["streams"].items() for l, v in e["listeners"].items()}
+    assert listeners[("b-cyclic", "rc-2")]["lost"] == 0                  # 802.1CB replica on the other route
+    lost = {k for k, v in listeners.items() if v["lost"]}
+    assert (status == 1) == bool(lost) and doc["emulation"]["failures"] == ["link sw-1--sw-2"]
+    assert read_captures([plant / "replayed.pcapng"]).n_frames > 0
+
+
+def test_json_is_deterministic(plant, cli):
+    args = ("replay", plant / "emu.pcapng", NETWORK, plant / "streams.yaml", "--schedule", plant / "schedule.json",
+            "--emulate", "--json")
+    assert cli(*args)[1] == cli(*args)[1]
+
+
+@pytest.mark.parametrize("args, message", [
+    ((), "give --infer, or NET and --schedule"),
+    (("--emulate",), "give --infer"),
+    (("NET", "--emulate", "--schedule", "S"), "give at least one capture"),
+    (("CAP", "--infer", "--fail", "a--b@1ms"), "--fail and --pcap need --emulate"),
+    (("CAP", "--schedule", "S"), "--schedule needs the plant"),
+])
+def test_usage_errors(plant, cli, args, message):
+    args = [plant / "emu.pcapng" if a == "CAP" else NETWORK if a == "NET" else a for a in args]
+    if not args or args[0] == "--emulate":
+        args = [plant / "emu.pcapng", *args]
+    status, out, err = cli("replay", *args)
+    assert status == 2 and message in err, err

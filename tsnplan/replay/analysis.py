@@ -40,6 +40,13 @@ def node_name(mac: int, nodes: NodeMap) -> str:
     return nodes.nodes.get(mac) or "mac-" + f"{mac:012x}"
 
 
+def _ip_name(address: int, ethertype: int) -> str:
+    """Frames without MACs (loopback captures) are named by IPv4 address (IPv6: a 32-bit digest)."""
+    if ethertype == 0x0800:
+        return "ip-" + "-".join(str(address >> s & 0xFF) for s in (24, 16, 8, 0))
+    return f"ip6-{address:08x}"
+
+
 def flow_detail(flow: Flow) -> str:
     """What distinguishes the flow within its protocol, short and readable."""
     proto, sub, aux = flow.protocol, flow.sub, flow.aux
@@ -93,9 +100,10 @@ def summarise(capture: Capture, nodes: NodeMap | None = None) -> list[FlowSummar
         iface = capture.interfaces[flow.interface]
         first = first_copies(capture.rtag[frames]) if flow.rtag >= 0 else slice(None)
         stats = characterise(capture.ts[frames][first], capture.size[frames][first], iface.resolution_ns)
-        talker = node_name(flow.src, nodes)
+        talker = node_name(flow.src, nodes) if flow.src or not flow.ipsrc else _ip_name(flow.ipsrc, flow.etype)
         _, arrow, into = iface.name.partition("->")
-        listener = into if arrow and into else node_name(flow.dst, nodes) if flow.dst else None
+        listener = (into if arrow and into else node_name(flow.dst, nodes) if flow.dst
+                    else _ip_name(flow.ipdst, flow.etype) if flow.ipdst else None)
         key = _group_key(flow)
         if key not in groups:
             base = _ID_CHARS.sub("-", f"{talker}-{flow.protocol}-{flow_detail(flow)}").strip("-")

@@ -109,8 +109,9 @@ class CaptureReader:
         return (np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int32), np.empty(n, np.int32),
                 np.empty(n, np.int32))
 
-    def _chunk(self, buf, arrays, n, base) -> Chunk:
+    def _chunk(self, buf, arrays, n, base, if_offset: int = 0) -> Chunk:
         ts, off, cap, wire, ifid = (a[:n].copy() for a in arrays)
+        ifid += if_offset                  # pcapng: interface numbers restart in every section
         chunk = Chunk(buf, ts, off, cap, wire, ifid, self.frames + 1, base)
         self.frames += n
         return chunk
@@ -174,7 +175,7 @@ class CaptureReader:
                 tables = _if_tables(local)
                 n, pos, status = scan_pcapng(view, pos, swap, MAX_BLOCK, *tables, *arrays)
                 if n:
-                    yield self._chunk(view, arrays, n, base)
+                    yield self._chunk(view, arrays, n, base, len(self.interfaces) - len(local))
                 if status == ST["FULL"]:
                     continue
                 if status == ST["BLOCK"]:
