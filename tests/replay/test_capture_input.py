@@ -132,3 +132,9 @@ def test_pcapng_sections_keep_their_interfaces_apart(tmp_path):
     assert not cap.problems and [i.name for i in cap.interfaces] == ["a", "b", "c"]
     assert cap.ts.tolist() == [1000, 2000, 3000]
     assert [cap.interfaces[f.interface].name for f in cap.flows] == ["a", "c", "b"]
+
+
+def test_huge_snaplen_in_header_is_harmless(tmp_path):
+    """A hostile header snaplen does not size anything: only each record's own length is checked."""
+    cap = read_captures([write(tmp_path, "snap.pcap", pcap_bytes(GOOD, snaplen=0xFFFFFFFF))])
+    assert not cap.problems and cap.n_frames == 3

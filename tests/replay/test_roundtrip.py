@@ -3,11 +3,9 @@ recovers every stream's period, size, priority and VLAN exactly; `replay --sched
 frames moved beyond their window's slack are flagged, exactly those; `--emulate` replays the capture
 with the original latencies; the pytest plugin's fixture gives the same verdicts."""
 import json
-import shutil
 import struct
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from tsnplan.io.plant import load_plant

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tsnplan.replay.characterise import FlowStats, characterise
-from tsnplan.replay.flows import COL, Capture, Flow, mac_text
+from tsnplan.replay.flows import COL, Capture, Flow
 from tsnplan.replay.mapping import NodeMap
 
 __all__ = ["FlowSummary", "summarise", "flow_detail", "first_copies", "PTP_TYPES"]

@@ -101,7 +101,7 @@ def run(args, console) -> ExitStatus:
         if args.output:
             Path(args.output).write_text(text)
         elif not args.json:
-            console.print(text, markup=False, highlight=False, end="")
+            sys.stdout.write(text)          # the file as is: no wrapping or markup
     if args.junit_xml:
         Path(args.junit_xml).write_bytes(replay_junit_xml(result))
     if args.json:
