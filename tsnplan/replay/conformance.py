@@ -104,9 +104,11 @@ def match_stream(summary: FlowSummary, problem, nodes: NodeMap) -> tuple[str | N
     return None, "no stream of the plan" if not found else f"{len(found)} streams match its talker and listener"
 
 
-def _windows(problem, schedule, s: int, port: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """(start, length) of the stream's windows on ``port`` as [instance, window] matrices (replicas
-    and fragments of one instance side by side, by start), or None without windows there."""
+def _windows(problem, schedule, s: int, port: int, period: int) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """(start, length, cycle) of the stream's windows on ``port``: [instance, window] matrices
+    (replicas and fragments of one instance side by side, by start) over the hyperperiod, or over
+    one period when every instance repeats the first (then ``cycle`` is the period, else the
+    hyperperiod); None without windows there."""
     sl = schedule.stream_windows(s)
     pick = problem.hop_port[schedule.window_hop[sl]] == port
     inst = schedule.window_instance[sl][pick].astype(np.int64)
@@ -117,16 +119,18 @@ def _windows(problem, schedule, s: int, port: int) -> tuple[np.ndarray, np.ndarr
     order = np.lexsort((starts, inst))
     inst, starts, ends = inst[order], starts[order], ends[order]
     k = int(inst.max()) + 1
-    m = int(np.bincount(inst, minlength=k).max())
-    start = np.zeros((k, m), np.int64)
-    length = np.zeros((k, m), np.int64)
-    for i in range(k):
-        rows = np.flatnonzero(inst == i)
-        if rows.size == 0:
-            rows = np.flatnonzero(inst == inst[0])     # an instance without windows: as the first
-        rows = np.concatenate((rows, np.repeat(rows[-1:], m - rows.size)))
-        start[i], length[i] = starts[rows], ends[rows] - starts[rows]
-    return start, length
+    counts = np.bincount(inst, minlength=k)
+    m = int(counts.max())
+    first = np.searchsorted(inst, np.arange(k))
+    # an instance with fewer windows repeats its last one; one without windows uses the first instance's
+    rows = first[:, None] + np.minimum(np.arange(m)[None, :], np.maximum(counts, 1)[:, None] - 1)
+    rows = np.where((counts == 0)[:, None], np.arange(m)[None, :].clip(max=counts[inst[0]] - 1), rows)
+    start, length = starts[rows], ends[rows] - starts[rows]
+    hyper = int(schedule.hyperperiod_ns)
+    if k > 1 and np.array_equal(start - np.arange(k)[:, None] * period, np.broadcast_to(start[:1], start.shape)) \
+            and np.array_equal(length, np.broadcast_to(length[:1], length.shape)):
+        return start[:1], length[:1], period
+    return start, length, hyper
 
 
 def _capture_port(problem, s: int, interface: str) -> int | None:
@@ -181,12 +185,11 @@ def judge_flow(summary: FlowSummary, capture, problem, schedule, stream: str, ma
         return FlowVerdict(**base, notes=tuple(notes + ["the stream has no route"]))
     if schedule.window_ptr[s + 1] == schedule.window_ptr[s]:
         return FlowVerdict(**base, inside=summary.stats.frames, notes=tuple(notes), unscheduled=True)
-    windows = _windows(problem, schedule, s, port)
+    period = int(problem.stream_period_ns[s])
+    windows = _windows(problem, schedule, s, port, period)
     if windows is None:
         return FlowVerdict(**base, notes=tuple(notes + [f"no windows on {problem.port_names[port]}"]))
-    start, length = windows
-    period = int(problem.stream_period_ns[s])
-    hyper = int(schedule.hyperperiod_ns)
+    start, length, hyper = windows
     frames_idx = summary.frames
     ts = capture.ts[frames_idx]
     tol = tolerance_ns + capture.interfaces[summary.flow.interface].resolution_ns - 1
@@ -199,45 +202,39 @@ def judge_flow(summary: FlowSummary, capture, problem, schedule, stream: str, ma
     files = capture.files
     numbers = capture.number[frames_idx].tolist()
     file_of = capture.file[frames_idx].tolist()
+    m = start.shape[1]
+    slot = (cycle - cycle.min()) * m + window
+    order = np.argsort(slot, kind="stable")
+    repeat = np.zeros(len(ts), bool)
+    repeat[order[1:]] = slot[order[1:]] == slot[order[:-1]]        # a second frame for one window
+    early = ~repeat & (dist > 0) & (dev < 0)
+    late = ~repeat & (dist > 0) & (dev >= 0)
+    counts = dict(inside=int((~repeat & (dist == 0)).sum()), early=int(early.sum()), late=int(late.sum()),
+                  duplicates=int(repeat.sum()))
     flagged = []
-    counts = dict(inside=0, early=0, late=0, duplicates=0)
-    seen: set[tuple[int, int]] = set()
-    for i, (c, j, d, outside, span) in enumerate(zip(cycle.tolist(), window.tolist(), dev.tolist(),
-                                                     dist.tolist(), spans.tolist())):
-        file = files[file_of[i]]
-        if (c, j) in seen:
-            counts["duplicates"] += 1
-            flagged.append(FrameVerdict(DUPLICATE, int(ts[i]), numbers[i], file, c, 0))
-            continue
-        seen.add((c, j))
-        if outside == 0:
-            counts["inside"] += 1
-        elif d < 0:
-            counts["early"] += 1
-            flagged.append(FrameVerdict(EARLY, int(ts[i]), numbers[i], file, c, int(outside)))
-        else:
-            counts["late"] += 1
-            flagged.append(FrameVerdict(LATE, int(ts[i]), numbers[i], file, c, int(outside)))
-    missing = _missing(seen, cycle, start, hyper, offset, int(ts.min()) - tol, int(ts.max()) + tol)
+    for i in np.flatnonzero(repeat | (dist > 0)).tolist():
+        kind = DUPLICATE if repeat[i] else EARLY if early[i] else LATE
+        flagged.append(FrameVerdict(kind, int(ts[i]), numbers[i], files[file_of[i]], int(cycle[i]),
+                                    0 if repeat[i] else int(dist[i])))
+    missing = _missing(slot, cycle, start, hyper, offset, int(ts.min()) - tol, int(ts.max()) + tol)
     flagged += [FrameVerdict(MISSING, None, None, "", c, 0) for c in missing]
     first_hop = _capture_port(problem, s, "")
-    talker = _windows(problem, schedule, s, first_hop) if first_hop != port else None
+    talker = _windows(problem, schedule, s, first_hop, period) if first_hop != port else None
     shift = int(talker[0][0, 0] - start[0, 0]) if talker is not None else 0
     return FlowVerdict(**base, **counts, missing=len(missing), phase_ns=offset, notes=tuple(notes),
                        flagged=tuple(flagged), talker_shift_ns=shift)
 
 
-def _missing(seen, cycle, start, hyper, offset, lo, hi) -> list[int]:
+def _missing(slot, cycle, start, hyper, offset, lo, hi) -> list[int]:
     """Cycles with a window no frame used, among windows expected within the captured span."""
     k, m = start.shape
-    out = []
-    for c in range(int(cycle.min()), int(cycle.max()) + 1):
-        for j in range(m):
-            when = offset + int(start[c % k, j]) + (c // k) * hyper
-            if (c, j) not in seen and lo <= when <= hi:
-                out.append(c)
-                break
-    return out
+    first = int(cycle.min())
+    cycles = np.arange(first, int(cycle.max()) + 1)
+    used = np.zeros(cycles.size * m, bool)
+    used[slot] = True
+    when = offset + start[cycles % k] + (cycles // k * hyper)[:, None]
+    empty = ~used.reshape(cycles.size, m) & (when >= lo) & (when <= hi)
+    return cycles[empty.any(axis=1)].tolist()
 
 
 def judge_capture(summaries: list[FlowSummary], capture, problem, schedule, nodes: NodeMap,
