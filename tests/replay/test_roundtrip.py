@@ -208,3 +208,11 @@ def test_usage_errors(plant, cli, args, message):
         args = [plant / "emu.pcapng", *args]
     status, out, err = cli("replay", *args)
     assert status == 2 and message in err, err
+
+
+def test_bad_map_file(plant, cli, tmp_path):
+    bad = tmp_path / "map.yaml"
+    bad.write_text('nodes:\n  "00:11:22": plc\n  "00:11:22:33:44:55": [x]\nextra: 1\n')
+    status, _, err = cli("replay", plant / "emu.pcapng", "--infer", "--map", bad)
+    assert status == 2
+    assert "is not a MAC address" in err and "expected a node or stream id" in err and "unknown section" in err

@@ -51,8 +51,10 @@ def read_map(path: str | Path | None) -> NodeMap:
         if not isinstance(entries, dict):
             problems.append(Problem(name, section, "expected a mapping"))
             continue
+        for key, line in getattr(entries, "duplicates", ()):
+            problems.append(Problem(name, f"{section}.{key}", "appears twice", line))
         for key, value in entries.items():
-            line = getattr(entries, "line_of", {}).get(key) if hasattr(entries, "line_of") else None
+            line = getattr(entries, "line", None)
             if isinstance(value, bool) or not isinstance(value, (str, int)):
                 problems.append(Problem(name, f"{section}.{key}", "expected a node or stream id", line))
                 continue
