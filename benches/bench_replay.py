@@ -113,9 +113,10 @@ def peak_rss_mib(path: Path, limit_bytes: int | None) -> float:
                     break
                 dst.write(data)
                 remaining -= len(data)
-    code = ("import resource, sys; from tsnplan.replay.flows import read_captures; "
+    # VmHWM, not ru_maxrss: the latter keeps the forking parent's peak across exec
+    code = ("import sys; from tsnplan.replay.flows import read_captures; "
             "c = read_captures([sys.argv[1]], keep_frames=False); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+            "print(next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM')) / 1024)")
     out = subprocess.run([sys.executable, "-c", code, str(target)], capture_output=True, text=True, check=True)
     if target != path:
         target.unlink()
