@@ -183,6 +183,8 @@ def judge_flow(summary: FlowSummary, capture, problem, schedule, stream: str, ma
         notes.append(f"VLAN {flow.vid}, the plan says {planned.vlan}")
     if port is None:
         return FlowVerdict(**base, notes=tuple(notes + ["the stream has no route"]))
+    if stream in set(schedule.unscheduled):
+        notes.append("the schedule left this stream out (not admitted)")
     if schedule.window_ptr[s + 1] == schedule.window_ptr[s]:
         return FlowVerdict(**base, inside=summary.stats.frames, notes=tuple(notes), unscheduled=True)
     period = int(problem.stream_period_ns[s])
