@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from tsnplan.errors import ExitStatus, UsageError
+from tsnplan.errors import ExitStatus, InputError, UsageError
 from tsnplan.report.console import print_json
 from tsnplan.units import parse_time_ns
 
@@ -108,8 +108,10 @@ def run(args, console) -> ExitStatus:
         print_json(replay_to_json(result))
     elif args.output or not args.infer:
         render_replay(result, console)
-    if result.problems:      # frames before the damage are reported above; say where it is
-        for problem in result.problems:
+    if result.problems:      # the frames before the damage are reported above; now where it is
+        if not args.json:
+            raise InputError(result.problems)
+        for problem in result.problems:     # --json: the document above already lists them
             print(str(problem), file=sys.stderr)
         return ExitStatus.BAD_INPUT
     return ExitStatus.OK if result.ok else ExitStatus.NOT_MET
