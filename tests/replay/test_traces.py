@@ -102,3 +102,21 @@ def test_ethercat_2ms_cycle():
     stats = characterise(capture.ts[frames], capture.size[frames], 1000)
     assert n == 3000 and stats.period_ns == 2_000_000 and stats.locked
     assert np.isclose(stats.iat["stdev"] / 1000, 65.014, atol=0.001)
+
+
+@pytest.mark.parametrize("name, contains, kind, period", [
+    ("ethercat/ICS-Ethercat-001.pcap", "ethercat-cyclic", "isochronous", "60ms"),      # LRD/LWR process data
+    ("ethercat/soem-sdinfo-akd.pcapng", "ethercat-dg", "cyclic-synchronous", "2ms"),
+    ("profinet/profinet_io_cm_mixed_1.pcap", "profinet-rt-c000", "cyclic-synchronous", "8ms"),
+    ("profinet/profinet_io_cm_mixed_1.pcap", "profinet-rt-ff40", "network-control", "8100ms"),  # PTCP
+    ("ptp/ptp_ethernet.pcap", "ptp-sync", "network-control", "1s"),
+    ("vlan_pcp/Sample_File_GOOSE.pcap", "goose-3001", "alarms-events", None),
+    ("modbus/modbus.pcap", "modbus-u1-fc3", "configuration-diagnostics", None),
+])
+def test_inferred_types_from_protocol_and_period(tmp_path, cli, name, contains, kind, period):
+    from tsnplan.io.yaml_input import read_yaml
+    out = tmp_path / "s.yaml"
+    status, _, err = cli("replay", TRACES / name, "--infer", "-o", out)
+    assert status == 0, err
+    streams = [s for s in read_yaml(out)["streams"] if contains in s["id"] and period in (None, s["period"])]
+    assert len(streams) >= 1 and all(s["type"] == kind for s in streams)
