@@ -76,3 +76,12 @@ def test_acyclic_arrival_curve():
     assert stats.rate_bps == 500 * 8 * 10**9 // 2_000_000
     # three frames back to back exceed the rate by almost their whole size: the burst
     assert 290 <= stats.burst_bytes <= 300
+
+
+def test_capture_years_apart_stays_small():
+    """Two bursts of one 8 ms cycle 12 years apart (as in some concatenated test traces): no cycle
+    table over the silence, the flow is a free-running cycle with its phase restarted once."""
+    period = 8_000_000
+    ts = np.array([k * period for k in range(10)] + [12 * 365 * 86400 * 10**9 + k * period for k in range(10)], np.int64)
+    stats = characterise(ts, np.full(20, 60, np.int32), 1000)
+    assert stats.cyclic and not stats.locked and stats.period_ns == period and stats.outliers == 1

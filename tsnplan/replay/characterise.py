@@ -147,11 +147,11 @@ def _periodic(ts: np.ndarray, diffs: np.ndarray, resolution_ns: int) -> dict | N
         return None
     first = int(cyc.min())
     cyc -= first
-    counts = np.bincount(cyc)
     cycles = int(cyc.max()) + 1
-    distinct = int((counts > 0).sum())
-    if distinct * 2 < cycles:
+    distinct = int(np.unique(cyc).size)
+    if distinct * 2 < cycles:          # mostly silent (e.g. captures years apart): not one cycle
         return None
+    counts = np.bincount(cyc)
     return dict(locked=True, period_ns=period_ns, jitter_ns=int(dev[good].max() - dev[good].min()),
                 max_deviation_ns=int(np.abs(dev[good]).max()), phase_ns=int(ts[0]) + phase + first * period_ns,
                 cycles=cycles, lost_cycles=cycles - distinct, duplicates=int(len(ts) - distinct),

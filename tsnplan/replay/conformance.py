@@ -24,6 +24,7 @@ __all__ = ["FrameVerdict", "FlowVerdict", "judge_capture", "match_stream", "INSI
 
 INSIDE, EARLY, LATE, DUPLICATE, MISSING = "inside", "early", "late", "duplicate", "missing"
 MAX_ALIGNMENTS = 256
+MAX_LISTED = 1000               # missing cycles listed per flow (all are counted)
 WORST_SHOWN = 5
 
 
@@ -218,25 +219,33 @@ def judge_flow(summary: FlowSummary, capture, problem, schedule, stream: str, ma
         kind = DUPLICATE if repeat[i] else EARLY if early[i] else LATE
         flagged.append(FrameVerdict(kind, int(ts[i]), numbers[i], files[file_of[i]], int(cycle[i]),
                                     0 if repeat[i] else int(dist[i])))
-    missing = _missing(slot, cycle, start, hyper, offset, int(ts.min()) - tol, int(ts.max()) + tol)
-    flagged += [FrameVerdict(MISSING, None, None, "", c, 0) for c in missing]
+    missing, listed = _missing(slot, cycle, start, hyper, offset, int(ts.min()) - tol, int(ts.max()) + tol)
+    flagged += [FrameVerdict(MISSING, None, None, "", c, 0) for c in listed]
     first_hop = _capture_port(problem, s, "")
     talker = _windows(problem, schedule, s, first_hop, period) if first_hop != port else None
     shift = int(talker[0][0, 0] - start[0, 0]) if talker is not None else 0
-    return FlowVerdict(**base, **counts, missing=len(missing), phase_ns=offset, notes=tuple(notes),
+    return FlowVerdict(**base, **counts, missing=missing, phase_ns=offset, notes=tuple(notes),
                        flagged=tuple(flagged), talker_shift_ns=shift)
 
 
-def _missing(slot, cycle, start, hyper, offset, lo, hi) -> list[int]:
-    """Cycles with a window no frame used, among windows expected within the captured span."""
+def _missing(slot, cycle, start, hyper, offset, lo, hi) -> tuple[int, list[int]]:
+    """Cycles with a window no frame used, among windows expected within the captured span: their
+    count and the first ``MAX_LISTED`` of them. Cycles without any frame are counted from the gaps,
+    so a capture spanning years costs no more than its frames."""
     k, m = start.shape
     first = int(cycle.min())
-    cycles = np.arange(first, int(cycle.max()) + 1)
-    used = np.zeros(cycles.size * m, bool)
-    used[slot] = True
-    when = offset + start[cycles % k] + (cycles // k * hyper)[:, None]
-    empty = ~used.reshape(cycles.size, m) & (when >= lo) & (when <= hi)
-    return cycles[empty.any(axis=1)].tolist()
+    present = np.unique(cycle)
+    used = np.zeros((present.size, m), bool)
+    used[np.searchsorted(present, slot // m + first), slot % m] = True
+    when = offset + start[present % k] + (present // k * hyper)[:, None]
+    partial = present[(~used & (when >= lo) & (when <= hi)).any(axis=1)]
+    gaps = np.diff(present) - 1
+    listed = partial.tolist()
+    for c, gap in zip(present[:-1][gaps > 0].tolist(), gaps[gaps > 0].tolist()):
+        if len(listed) >= MAX_LISTED:
+            break
+        listed += range(c + 1, c + 1 + min(gap, MAX_LISTED))
+    return int(partial.size + gaps.sum()), sorted(listed)[:MAX_LISTED]
 
 
 def judge_capture(summaries: list[FlowSummary], capture, problem, schedule, nodes: NodeMap,
