@@ -161,3 +161,18 @@ def test_buffer_boundaries_do_not_matter(tmp_path_factory, buffer_bytes, max_rec
     small = CaptureReader(path, buffer_bytes=buffer_bytes, max_records=max_records)
     assert records(small) == records(CaptureReader(path)) and small.error is None
     assert [i.name for i in small.interfaces] == (["a", "b", "c"] if ng else [""])
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_cli_on_mutated_captures(tmp_path, cli, seed):
+    """Seeded random damage through the whole command: exit 0 (still readable) or 2, never a traceback."""
+    import numpy as np
+    rng = np.random.default_rng(seed)
+    data = bytearray(NG if seed % 2 else pcap_bytes(GOOD))
+    for pos in rng.integers(0, len(data), size=int(rng.integers(1, 6))).tolist():
+        data[pos] = int(rng.integers(0, 256))
+    path = write(tmp_path, "m.pcapng" if seed % 2 else "m.pcap", bytes(data[:len(data) - int(rng.integers(0, 40))]))
+    status, out, err = cli("replay", path, "--infer", "--json")
+    assert status in (0, 2)
+    doc = json.loads(out)
+    assert (status == 2) == bool(doc["problems"])
