@@ -1,5 +1,7 @@
 """Write small pcap / pcapng files for tests, independently of the reader (plain struct packing)."""
+import os
 import struct
+from pathlib import Path
 
 PCAP_US, PCAP_NS = 0xA1B2C3D4, 0xA1B23C4D
 
@@ -51,3 +53,12 @@ def ticks_to_ns(ticks, tsresol):
     if tsresol & 0x80:
         return ticks * 10**9 >> (tsresol & 0x7F)
     return ticks * 10**9 // 10**tsresol
+
+
+def traces_dir() -> Path:
+    """The shared real captures: $TSNPLAN_TRACES, else ../shared/traces beside the checkout, else
+    /work/shared/traces."""
+    if os.environ.get("TSNPLAN_TRACES"):
+        return Path(os.environ["TSNPLAN_TRACES"])
+    beside = Path(__file__).resolve().parents[3] / "shared" / "traces"
+    return beside if beside.is_dir() else Path("/work/shared/traces")

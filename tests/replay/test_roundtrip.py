@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from replay.capturegen import traces_dir
 from tsnplan.io.plant import load_plant
 from tsnplan.io.yaml_input import read_yaml
 from tsnplan.replay.flows import read_captures
@@ -64,6 +65,10 @@ def test_infer_recovers_streams_exactly(plant, cli):
         assert got["pcp"] == stream.pcp and got["vlan"] == stream.vlan
         assert got.get("redundancy", "none") == stream.redundancy.value
     status, _, err = cli("validate", NETWORK, out)        # the inferred file is a valid streams file of the plant
+    assert status == 0, err
+    status, _, err = cli("schedule", NETWORK, out, "-o", plant / "inferred-schedule.json")   # straight into planning
+    assert status == 0, err
+    status, _, err = cli("budget", NETWORK, out, "--schedule", plant / "inferred-schedule.json")
     assert status == 0, err
 
 
@@ -146,7 +151,7 @@ def test_replay_fixture_from_plugin(tsnplan_replay, plant):
         result.assert_delivered(max_latency_ns=1)
 
 
-TRACES = Path("/work/shared/traces")
+TRACES = traces_dir()
 
 
 @pytest.mark.skipif(not (TRACES / "profinet").is_dir(), reason="the shared traces folder is not here")

@@ -1,19 +1,17 @@
 """Every real capture in ../shared/traces is read completely; counts, timestamps and lengths agree with
 scapy's raw readers (an independent implementation); cyclic streams agree with characterisation.json."""
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 from scapy.utils import RawPcapReader
 
+from replay.capturegen import traces_dir
 from tsnplan.replay.characterise import characterise
 from tsnplan.replay.flows import read_captures
 from tsnplan.replay.reader import CaptureReader
 
-TRACES = Path(__file__).resolve().parents[3] / "shared" / "traces"
-if not TRACES.is_dir():
-    TRACES = Path("/work/shared/traces")
+TRACES = traces_dir()
 pytestmark = pytest.mark.skipif(not TRACES.is_dir(), reason="the shared traces folder is not here")
 CHARACTERISATION = json.loads((TRACES / "characterisation.json").read_text()) if TRACES.is_dir() else {"files": []}
 FILES = sorted(f["file"] for f in CHARACTERISATION["files"])
