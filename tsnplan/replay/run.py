@@ -159,20 +159,23 @@ def _emulate(result: ReplayResult, problem, plan, nodes, failures, pcap, seed) -
     times = _release_times(result, problem, plan, nodes)
     last = max((int(t[-1]) for t in times.values() if len(t)), default=0)
     duration = last + int(problem.stream_period_ns.max()) if problem.n_streams else last + 1
-    sends: dict[int, dict[int, int]] = {}
+    chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     def record(records) -> None:
-        for s, seq, send in zip(records["stream"].tolist(), records["seq"].tolist(), records["send_ns"].tolist()):
-            sends.setdefault(s, {}).setdefault(seq, send)
+        chunks.append((records["stream"].copy(), records["seq"].copy(), records["send_ns"].copy()))
 
     scenario = Scenario(duration_ns=max(1, duration),
                         failures=tuple(parse_failure(f) if isinstance(f, str) else f for f in failures),
                         capture_ports=listener_ports(problem) if pcap else (),
                         release_times={k: tuple(v.tolist()) for k, v in times.items()})
     result.emulation = run_emulation(problem, plan, scenario, seed, pcap=pcap, record_sink=record)
+    streams_of, seqs, sends = (np.concatenate([c[i] for c in chunks]) if chunks else np.empty(0, np.int64)
+                               for i in range(3))
     for stream in times:
         s = problem.stream_index[stream]
-        sent = np.array(sorted(sends.get(s, {}).values()), np.int64)
+        mine = streams_of == s
+        _, first = np.unique(seqs[mine], return_index=True)     # one send per frame, whatever the copies
+        sent = np.sort(sends[mine][first]).astype(np.int64)
         if sent.size:
             size = int(problem.frame_mac_bytes[problem.frame_ptr[s]])
             result.talker_stats[stream] = characterise(sent, np.full(sent.size, size, np.int32))
