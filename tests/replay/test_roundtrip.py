@@ -221,3 +221,41 @@ def test_bad_map_file(plant, cli, tmp_path):
     status, _, err = cli("replay", plant / "emu.pcapng", "--infer", "--map", bad)
     assert status == 2
     assert "is not a MAC address" in err and "expected a node or stream id" in err and "unknown section" in err
+
+
+@pytest.mark.skipif(not (TRACES / "profinet").is_dir(), reason="the shared traces folder is not here")
+def test_real_trace_matched_by_nodes_and_by_map(tmp_path, cli):
+    """Streams named freely: the flows find them by talker and listener (map nodes) or by the map's
+    streams section; the capture's 8 ms cycle with 208 us of jitter is judged against the plan."""
+    capture = TRACES / "profinet" / "profinet_io_cm_mixed_1.pcap"
+    (tmp_path / "net.yaml").write_text(
+        "nodes: {sw: {kind: bridge}, plc: {kind: end-station}, device: {kind: end-station}}\n"
+        "links: [{ends: [plc, sw], rate: 100M}, {ends: [sw, device], rate: 100M}]\n"
+        "streams:\n"
+        "  - {id: io-in, talker: device, listeners: [plc], period: 8ms, payload: 40B}\n"
+        "  - {id: io-out, talker: plc, listeners: [device], period: 8ms, payload: 40B}\n")
+    assert cli("schedule", tmp_path / "net.yaml", "-o", tmp_path / "s.json")[0] == 0
+    nodes = 'nodes:\n  "00:a0:45:6d:d3:43": device\n  "00:09:91:43:e0:67": plc\n'
+    (tmp_path / "map.yaml").write_text(nodes)
+    result = run_replay([capture], tmp_path / "net.yaml", None, tmp_path / "s.json", tmp_path / "map.yaml",
+                        ignore_unknown=True)
+    judged = {v.flow: v for v in result.verdicts if v.stream}
+    assert {v.stream: v.matched_by for v in judged.values()} == {"io-in": "talker, listener and VLAN",
+                                                                "io-out": "talker, listener and VLAN"}
+    c000 = judged["device-profinet-rt-c000"]
+    assert c000.frames == 56 and c000.inside + c000.early + c000.late == 56 and not c000.conforms
+    # the UDP (PROFINET CM) flows between the same two nodes do not take the I/O streams' match
+    assert sum(v.stream is not None for v in result.verdicts) == 2
+    # +-150 us around a window holds the 208 us peak-to-peak jitter of 0xc000; 0xc002 keeps its
+    # anomalies (SOURCES.md: inter-arrival 1 us ... 17.2 ms): duplicates and missing cycles
+    tolerant = run_replay([capture], tmp_path / "net.yaml", None, tmp_path / "s.json", tmp_path / "map.yaml",
+                          ignore_unknown=True, tolerance_ns=150_000)
+    judged = {v.flow: v for v in tolerant.verdicts if v.stream}
+    assert judged["device-profinet-rt-c000"].conforms
+    c002 = judged["plc-profinet-rt-c002"]
+    assert not c002.conforms and c002.duplicates == 2 and c002.missing == 2
+    (tmp_path / "map.yaml").write_text(nodes + "streams:\n  plc-profinet-rt-c002: io-in\n")
+    result = run_replay([capture], tmp_path / "net.yaml", None, tmp_path / "s.json", tmp_path / "map.yaml",
+                        ignore_unknown=True)
+    assert {v.flow: (v.stream, v.matched_by) for v in result.verdicts if v.stream}["plc-profinet-rt-c002"] == \
+        ("io-in", "map")

@@ -24,6 +24,7 @@ __all__ = ["FrameVerdict", "FlowVerdict", "judge_capture", "match_stream", "INSI
 
 INSIDE, EARLY, LATE, DUPLICATE, MISSING = "inside", "early", "late", "duplicate", "missing"
 MAX_ALIGNMENTS = 256
+BY_NODES = "talker, listener and VLAN"
 MAX_LISTED = 1000               # missing cycles listed per flow (all are counted)
 WORST_SHOWN = 5
 
@@ -101,7 +102,7 @@ def match_stream(summary: FlowSummary, problem, nodes: NodeMap) -> tuple[str | N
              if streams[sid].talker == summary.talker and summary.listener in streams[sid].listeners
              and (flow.vid < 1 or streams[sid].vlan == flow.vid)]
     if len(found) == 1:
-        return found[0], "talker, listener and VLAN"
+        return found[0], BY_NODES
     return None, "no stream of the plan" if not found else f"{len(found)} streams match its talker and listener"
 
 
@@ -248,14 +249,31 @@ def _missing(slot, cycle, start, hyper, offset, lo, hi) -> tuple[int, list[int]]
     return int(partial.size + gaps.sum()), sorted(listed)[:MAX_LISTED]
 
 
+def matches(summaries: list[FlowSummary], problem, nodes: NodeMap) -> list[tuple[str | None, str]]:
+    """(stream, how) per flow. Matching by talker and listener alone can hit several flows between
+    two nodes (cyclic I/O and the acyclic traffic beside it): per stream and capture interface only
+    the flow closest to the plan keeps the match (cyclic at the planned period, then most frames)."""
+    found = [match_stream(s, problem, nodes) for s in summaries]
+    best: dict[tuple[str, str], int] = {}
+
+    def score(i: int) -> tuple:
+        st, period = summaries[i].stats, int(problem.stream_period_ns[problem.stream_index[found[i][0]]])
+        return (bool(st.cyclic and st.period_ns == period), bool(st.cyclic), st.frames, -i)
+    for i, (stream, how) in enumerate(found):
+        if stream is not None and how == BY_NODES:
+            key = (stream, summaries[i].interface)
+            if key not in best or score(i) > score(best[key]):
+                best[key] = i
+    return [(None, f"another flow between its nodes matches {stream} better")
+            if how == BY_NODES and best[(stream, summaries[i].interface)] != i else (stream, how)
+            for i, (stream, how) in enumerate(found)]
+
+
 def judge_capture(summaries: list[FlowSummary], capture, problem, schedule, nodes: NodeMap,
-                  tolerance_ns: int = 0, min_frames: int = 1) -> list[FlowVerdict]:
+                  tolerance_ns: int = 0) -> list[FlowVerdict]:
     """A verdict for every flow of the capture."""
     out = []
-    for summary in summaries:
-        if summary.stats.frames < min_frames:
-            continue
-        stream, how = match_stream(summary, problem, nodes)
+    for summary, (stream, how) in zip(summaries, matches(summaries, problem, nodes)):
         if stream is None:
             out.append(FlowVerdict(summary.group, summary.interface, None, None, how, summary.stats.frames))
             continue

@@ -129,14 +129,13 @@ def run_replay(captures: list[str | Path], network: str | Path | None = None, st
 
 def _release_times(result: ReplayResult, problem, plan, nodes: NodeMap) -> dict[str, np.ndarray]:
     """Per matched stream, the captured times of its busiest flow on the schedule's clock."""
-    from tsnplan.replay.conformance import match_stream
+    from tsnplan.replay.conformance import matches
     capture = result.capture
     phases = {v.flow + "@" + v.interface: v.phase_ns - v.talker_shift_ns
               for v in result.verdicts or [] if v.phase_ns is not None}
     origin = int(capture.ts.min()) if capture.n_frames else 0
     chosen: dict[str, FlowSummary] = {}
-    for summary in result.flows:
-        stream, _ = match_stream(summary, problem, nodes)
+    for summary, (stream, _) in zip(result.flows, matches(result.flows, problem, nodes)):
         if stream is not None and (stream not in chosen or summary.stats.frames > chosen[stream].stats.frames):
             chosen[stream] = summary
     hyper = int(plan.hyperperiod_ns) if plan is not None else 0
