@@ -7,6 +7,7 @@ import struct
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from replay.capturegen import traces_dir
 from tsnplan.io.plant import load_plant
@@ -259,3 +260,34 @@ def test_real_trace_matched_by_nodes_and_by_map(tmp_path, cli):
                         ignore_unknown=True)
     assert {v.flow: (v.stream, v.matched_by) for v in result.verdicts if v.stream}["plc-profinet-rt-c002"] == \
         ("io-in", "map")
+
+
+@settings(max_examples=12)
+@given(st.data())
+def test_random_shifts_flag_exactly_the_moved_frames(plant, data):
+    """Any frames of scheduled flows, moved out of their windows by any amount up to a tenth of the
+    period, are the frames flagged, early or late by exactly the amount beyond the window."""
+    capture = read_captures([plant / "emu.pcapng"])
+    schedule = json.loads((plant / "schedule.json").read_text())
+    ids = sorted(schedule["streams"])
+    candidates = []
+    for flow, frames in zip(capture.flows, capture.flow_frames()):
+        port = capture.interfaces[flow.interface].name
+        stream = schedule["streams"][ids[flow.sub]]
+        window = [w for w in stream["windows"] if w["port"] == port]
+        if len(window) == 1:           # one window per period on this port: the slack is unambiguous
+            candidates += [(int(capture.number[f]), window[0]["end_ns"] - window[0]["start_ns"],
+                            stream["period_ns"], flow.index) for f in frames[1:-1]]
+    # one frame per flow at most, so the fitted phase stays that of the unmoved frames
+    picked = data.draw(st.lists(st.sampled_from(candidates), min_size=1, max_size=6, unique_by=lambda c: c[3]))
+    moves, expected = {}, []
+    for number, slack, period, _ in picked:
+        beyond = data.draw(st.integers(1, period // 10))
+        late = data.draw(st.booleans())
+        moves[number] = slack - 1 + beyond if late else -beyond
+        expected.append(("late" if late else "early", beyond))
+    moved = plant / "random.pcapng"
+    _shift(plant / "emu.pcapng", moved, moves)
+    result = run_replay([moved], NETWORK, plant / "streams.yaml", plant / "schedule.json")
+    result.assert_flagged(set(moves))
+    assert sorted((w.verdict, w.offset_ns) for v in result.verdicts for w in v.flagged) == sorted(expected)
