@@ -161,14 +161,14 @@ def scan_pcapng(const uint8_t[::1] buf, Py_ssize_t pos, bint swap, int64_t max_b
                 const int64_t[::1] if_mul, const int64_t[::1] if_div, const int32_t[::1] if_shift,
                 const int64_t[::1] if_offset_ns,
                 int64_t[::1] ts, int64_t[::1] off, int32_t[::1] caplen, int32_t[::1] wirelen,
-                int32_t[::1] ifid):
+                int32_t[::1] ifid, int64_t last_ts=0):
     """pcapng blocks from ``pos``: enhanced, simple and obsolete packet blocks become records,
     unknown blocks are skipped, section and interface headers stop the scan (ST_BLOCK) for the
-    caller. Returns (records, position of the first unconsumed block, status)."""
+    caller. A simple packet block has no timestamp: it takes ``last_ts``, the time of the packet
+    before it. Returns (records, position of the first unconsumed block, status, last time)."""
     cdef Py_ssize_t end = buf.shape[0], n = 0, cap_out = ts.shape[0], body
     cdef uint32_t kind, blen, incl, iface, n_if = <uint32_t>if_mul.shape[0]
     cdef uint64_t raw
-    cdef int64_t last_ts = 0
     cdef int status = ST_MORE
     with nogil:
         while True:
@@ -224,7 +224,7 @@ def scan_pcapng(const uint8_t[::1] buf, Py_ssize_t pos, bint swap, int64_t max_b
                 ifid[n] = <int32_t>iface
                 n += 1
             pos += blen
-    return n, pos, status
+    return n, pos, status, last_ts
 
 
 cdef void _fields(const uint8_t[::1] b, Py_ssize_t o, Py_ssize_t end, int linktype, int64_t[::1] f) noexcept nogil:

@@ -56,13 +56,12 @@ def scan_pcap(buf, pos, swap, frac_ns, max_caplen, capacity):
     return out, pos, status
 
 
-def scan_pcapng(buf, pos, swap, max_block, interfaces, capacity):
+def scan_pcapng(buf, pos, swap, max_block, interfaces, capacity, last_ts=0):
     """``interfaces``: list of (mul, div, shift, offset_ns). Records: (ts, off, caplen, wirelen, ifid)."""
     end = len(buf)
     e = ">" if swap else "<"
     out = []
     status = MORE
-    last_ts = 0
     while pos + 8 <= end:
         kind, blen = struct.unpack_from(e + "II", buf, pos)
         if kind in (0x0A0D0D0A, 1):
@@ -109,7 +108,7 @@ def scan_pcapng(buf, pos, swap, max_block, interfaces, capacity):
                 last_ts = _signed(to_ns((hi << 32) | lo, mul, div, shift)) + offset
             out.append((last_ts, body, incl, wire, iface))
         pos += blen
-    return out, pos, status
+    return out, pos, status, last_ts
 
 
 def _be(b, o, n):

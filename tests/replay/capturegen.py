@@ -62,3 +62,9 @@ def traces_dir() -> Path:
         return Path(os.environ["TSNPLAN_TRACES"])
     beside = Path(__file__).resolve().parents[3] / "shared" / "traces"
     return beside if beside.is_dir() else Path("/work/shared/traces")
+
+
+def spb_bytes(frame, *, big=False):
+    """A pcapng simple packet block (no interface id, no timestamp)."""
+    e = ">" if big else "<"
+    return _block(e, 3, struct.pack(e + "I", len(frame)) + frame)

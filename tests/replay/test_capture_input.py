@@ -6,7 +6,7 @@ import struct
 import pytest
 from hypothesis import given, strategies as st
 
-from replay.capturegen import pcap_bytes, pcapng_bytes, ticks_to_ns
+from replay.capturegen import pcap_bytes, pcapng_bytes, spb_bytes, ticks_to_ns
 from tsnplan.replay.flows import read_captures
 
 FRAME = bytes.fromhex("01005e000001") + bytes.fromhex("020000000001") + b"\x88\x92\xc0\x00" + bytes(44)
@@ -146,7 +146,7 @@ def test_buffer_boundaries_do_not_matter(tmp_path_factory, buffer_bytes, max_rec
     from tsnplan.replay.reader import CaptureReader
     if ng:
         data = pcapng_bytes([("a", 1, 9), ("b", 113, 6)], [(i % 2, 10**6 * i, FRAME[:20 + i]) for i in range(9)]) + \
-            pcapng_bytes([("c", 1, 0x94)], [(0, 5 << 20, FRAME)], big=True)
+            spb_bytes(FRAME) + pcapng_bytes([("c", 1, 0x94)], [(0, 5 << 20, FRAME)], big=True)
     else:
         data = pcap_bytes([((i, 7), FRAME[:30 + i]) for i in range(9)], big=True)
     path = tmp_path_factory.mktemp("buf") / "b.cap"
@@ -176,3 +176,9 @@ def test_cli_on_mutated_captures(tmp_path, cli, seed):
     assert status in (0, 2)
     doc = json.loads(out)
     assert (status == 2) == bool(doc["problems"])
+
+
+def test_simple_packet_block_takes_the_previous_time(tmp_path):
+    data = pcapng_bytes([("a", 1, 9)], [(0, 123_456_789, FRAME)]) + spb_bytes(FRAME) + spb_bytes(FRAME[:40])
+    cap = read_captures([write(tmp_path, "spb.pcapng", data)])
+    assert not cap.problems and cap.ts.tolist() == [123_456_789] * 3 and cap.size.tolist() == [60, 60, 40]

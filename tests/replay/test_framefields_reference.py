@@ -5,7 +5,7 @@ import numpy as np
 from hypothesis import given, strategies as st
 
 from reference import framefields_ref as ref
-from replay.capturegen import pcap_bytes, pcapng_bytes
+from replay.capturegen import pcap_bytes, pcapng_bytes, spb_bytes
 from tsnplan._ext.framefields import assign_flows, frame_fields, N_FIELDS, scan_pcap, scan_pcapng
 
 ETHERTYPES = [0x0800, 0x86DD, 0x8892, 0x88A4, 0x88F7, 0x88B8, 0x88BA, 0x88B5, 0xB62C, 0x0806, 0x0042, 0xF1C1]
@@ -100,9 +100,10 @@ def test_scan_pcap_agrees(recs, nano, big, cut, capacity):
 
 @given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2**50), st.binary(max_size=30)), max_size=6),
        st.lists(st.sampled_from([6, 9, 3, 0x86, 0x94, 12]), min_size=3, max_size=3), st.booleans(),
-       st.integers(0, 30), st.lists(st.integers(0, 255), max_size=3))
-def test_scan_pcapng_agrees(packets, resolutions, big, cut, corrupt):
+       st.integers(0, 30), st.lists(st.integers(0, 255), max_size=3), st.integers(0, 2))
+def test_scan_pcapng_agrees(packets, resolutions, big, cut, corrupt, simple):
     whole = pcapng_bytes([(f"if{i}", 1, r) for i, r in enumerate(resolutions)], packets, big=big)
+    whole += b"".join(spb_bytes(bytes(range(10 + k)), big=big) for k in range(simple))
     # skip the section header and the interface blocks, as the reader does after parsing them
     e = ">" if big else "<"
     pos = 0
@@ -123,7 +124,7 @@ def test_scan_pcapng_agrees(packets, resolutions, big, cut, corrupt):
     out = [np.empty(4, np.int64), np.empty(4, np.int64), np.empty(4, np.int32), np.empty(4, np.int32),
            np.empty(4, np.int32)]
     buf = np.frombuffer(data, np.uint8) if data else np.zeros(0, np.uint8)
-    n, end, status = scan_pcapng(buf, 0, big, 1 << 20, *tables, *out)
-    want, want_pos, want_status = ref.scan_pcapng(data, 0, big, 1 << 20, interfaces, 4)
-    assert (n, end, status) == (len(want), want_pos, want_status)
+    n, end, status, last = scan_pcapng(buf, 0, big, 1 << 20, *tables, *out, 77)
+    want, want_pos, want_status, want_last = ref.scan_pcapng(data, 0, big, 1 << 20, interfaces, 4, 77)
+    assert (n, end, status, last) == (len(want), want_pos, want_status, want_last)
     assert list(zip(*(a[:n].tolist() for a in out))) == want

@@ -164,6 +164,7 @@ class CaptureReader:
     def _pcapng(self, handle, magic: bytes) -> Iterator[Chunk]:
         carry, base = magic, 0
         swap = False
+        last_ts = 0                          # a simple packet block takes the time of the one before
         local: list[Interface] = []
         arrays = self._arrays()
         while True:
@@ -173,7 +174,7 @@ class CaptureReader:
             pos = 0
             while True:
                 tables = _if_tables(local)
-                n, pos, status = scan_pcapng(view, pos, swap, MAX_BLOCK, *tables, *arrays)
+                n, pos, status, last_ts = scan_pcapng(view, pos, swap, MAX_BLOCK, *tables, *arrays, last_ts)
                 if n:
                     yield self._chunk(view, arrays, n, base, len(self.interfaces) - len(local))
                 if status == ST["FULL"]:
