@@ -23,8 +23,9 @@ _MAGICS = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("inputs", nargs="+", metavar="CAPTURE... [NET [STREAMS]]",
-                        help="capture files, then optionally the network (and stream) file")
+    parser.add_argument("inputs", nargs="+", metavar="FILE",
+                        help="CAPTURE... [NET [STREAMS]]: pcap/pcapng captures first, then the plant's network "
+                             "file (or tsnkit directory) and stream file")
     parser.add_argument("--infer", action="store_true", help="write the streams the captures demand")
     parser.add_argument("-o", "--output", metavar="FILE", help="with --infer: write the streams YAML here")
     parser.add_argument("--map", metavar="MAP", help="YAML: nodes (MAC -> node id) and streams (flow -> stream id)")
