@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.export.conftest import PLANTS, net_of
+from export.conftest import PLANTS, net_of
 from tsnplan.io.export.devices import build_devices
 from tsnplan.io.export.inet import gate_durations, ned_names
 

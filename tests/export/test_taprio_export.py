@@ -12,8 +12,8 @@ import uuid
 import pytest
 from hypothesis import given, strategies as st
 
-from tests.export.conftest import PLANTS, net_of
-from tests.export.readback import script_commands, taprio_gcls, verify_with
+from export.conftest import PLANTS, net_of
+from export.readback import script_commands, taprio_gcls, verify_with
 from tsnplan.io.export.devices import build_devices
 from tsnplan.io.export.taprio import TC_MAX_ENTRIES, fit_entries, min_interval_ns
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.export.test_export_safety import _rename
+from export.test_export_safety import _rename
 from tsnplan.io.plant import load_plant
 from tsnplan.io.schedule_json import write_schedule
 from tsnplan.schedule import schedule

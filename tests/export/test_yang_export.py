@@ -9,8 +9,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tests.export.conftest import PLANTS, net_of
-from tests.export.readback import verify_with, yang_gcls
+from export.conftest import PLANTS, net_of
+from export.readback import verify_with, yang_gcls
 from tsnplan.io.export.devices import build_devices
 
 yangson = pytest.importorskip("yangson", reason="yangson (pip install '.[test]') validates the YANG exports")
