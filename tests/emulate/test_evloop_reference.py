@@ -108,6 +108,7 @@ def test_event_loop_matches_reference(case):
     assert (loop.n_events, loop.n_tx) == (ref.events, ref.n_tx)
     assert np.asarray(loop.stream_sent).tolist() == ref.sent
     assert np.asarray(loop.stream_dropped).tolist() == ref.dropped
+    assert np.asarray(loop.stream_policed).tolist() == ref.policed
     assert np.asarray(loop.lst_duplicates).tolist() == ref.duplicates
 
 
@@ -161,10 +162,26 @@ def _directed_cases():
                         [stream("up", "ue", ["a"], period="1ms", deadline="1ms")])
     yield held, release_schedule(held, {"up": 100_000}), Scenario(20_000_000, failures=(
         Failure("link", "ue--5gs", 3_050_000, 3_200_000), Failure("link", "ue--5gs", 9_050_000, 9_150_000)))
+    yield held, _policed(held, release_schedule(held, {"up": 100_000}, cycle_ns=2_000_000)), Scenario(40_000_000)
+
+
+def _policed(problem, schedule):
+    """Stream gates on the 5G egress hop (frames enter it at 11 848 and 1 011 848 ns of each 2 ms):
+    one interval with too few octets, one that closes just before the frame (both reasons)."""
+    from dataclasses import replace
+    from tsnplan.schedule.psfp import StreamGates
+    hop = next(h for h in range(problem.n_hops) if problem.hop_profile[h] >= 0)
+    mac = int(problem.frame_mac_bytes[0])
+    i32, i64 = np.int32, np.int64
+    gates = StreamGates(np.zeros(2, i32), np.full(2, hop, i32), np.zeros(2, i32), np.arange(2, dtype=i32),
+                        np.array([0, 1_000_000], i64), np.array([500_000, 1_011_000], i64),
+                        np.array([mac - 1, mac], i64))
+    return replace(schedule, stream_gates=gates)
 
 
 @pytest.mark.parametrize("case", list(_directed_cases()),
-                         ids=["preemption", "cbs", "frer", "protect", "reroute", "reroute-gates", "5g-hold-failures"])
+                         ids=["preemption", "cbs", "frer", "protect", "reroute", "reroute-gates", "5g-hold-failures",
+                              "5g-stream-gates"])
 def test_directed_features_match_reference(case):
     problem, schedule, scenario = case
     arrays, _ = build_inputs(problem, schedule, scenario, 3)
@@ -173,3 +190,13 @@ def test_directed_features_match_reference(case):
     ref.run(int(arrays["stop_ns"]))
     assert trace == ref.trace and records == ref.records
     assert np.asarray(loop.lst_duplicates).tolist() == ref.duplicates
+    assert np.asarray(loop.stream_policed).tolist() == ref.policed
+
+
+def test_stream_gates_police_for_both_reasons():
+    """The directed 802.1Qci case drops every frame: half after the gate closed, half over the octets."""
+    problem, schedule, scenario = list(_directed_cases())[-1]
+    arrays, _ = build_inputs(problem, schedule, scenario, 3)
+    loop, _, records = run_kernel(arrays, 3, int(arrays["stop_ns"]))
+    assert np.asarray(loop.stream_policed).tolist() == [20, 20]
+    assert not records

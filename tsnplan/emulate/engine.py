@@ -58,8 +58,9 @@ from tsnplan.model.media.t1s import BEACON_BT, BIT_TIME_NS, PlcaConfig
 from tsnplan.model.network import Feature, NodeKind
 from tsnplan.emulate.capture import PcapngWriter
 from tsnplan.emulate.frames import FrameTemplates
-from tsnplan.emulate.result import EmulationResult, LatencyAccumulator, ListenerStats
+from tsnplan.emulate.result import POLICE_REASONS, EmulationResult, LatencyAccumulator, ListenerStats
 from tsnplan.emulate.scenario import Reroute, Scenario, check_failures
+from tsnplan.schedule.psfp import merged_intervals
 
 __all__ = ["build_inputs", "EngineMaps", "run_emulation", "CTL_FAIL", "CTL_RESTORE", "CTL_SWITCH",
            "CTL_GATES", "BACKGROUND_CLASS"]
@@ -89,6 +90,7 @@ class _Builder:
         self.base = problem
         self.phases = phases
         self.hop = {k: [] for k in ("port", "stream", "parent", "prop", "proc", "profile", "hold", "listener")}
+        self.gates: list[tuple[int, list[tuple[int, int, int]]]] = []   # per hop: (cycle, intervals)
         self.src = {k: [] for k in ("stream", "route", "hop", "frame", "count", "cycle")}
         self.src_offsets: list[list[int]] = []
         self.route_src: list[list[int]] = []
@@ -140,6 +142,7 @@ class _Builder:
             self.hop["profile"].append(profile)
             self.hop["hold"].append(hold)
             self.hop["listener"].append(targets.get(h, -1))
+            self.gates.append(_stream_gate(sb, s_b, h))
             self.maps.hop_stream.append(s)
             self.maps.hop_replica.append(int(pb.hop_replica[h]))
             ports.add(port)
@@ -187,6 +190,19 @@ class _Builder:
             if out:
                 return out
         return [(period, [[int(self.phases[s])]] * n_frames)]
+
+
+def _stream_gate(schedule, s: int, h: int) -> tuple[int, list[tuple[int, int, int]]]:
+    """The 802.1Qci stream gate the schedule configures in front of hop ``h`` of stream ``s``:
+    (cycle, merged open intervals with their octet budgets); (0, []) when there is none."""
+    gates = getattr(schedule, "stream_gates", None)
+    if gates is None or not len(gates):
+        return 0, []
+    rows = np.flatnonzero((gates.stream == s) & (gates.hop == h))
+    if not len(rows):
+        return 0, []
+    cycle = int(schedule.hyperperiod_ns)
+    return cycle, merged_intervals(gates.open_ns[rows], gates.close_ns[rows], gates.max_octets[rows], cycle)
 
 
 class _GateLists:
@@ -417,9 +433,11 @@ def build_inputs(problem: CompiledProblem, schedule, scenario: Scenario, seed: i
         hop_profile=np.array(hop["profile"], _I32), hop_hold_ns=np.array(hop["hold"], _I64),
         hop_listener=np.array(hop["listener"], _I32),
         prof_ptr=np.array(prof_ptr, _I64), prof_pct=np.array(prof_pct, np.float64), prof_ns=np.array(prof_ns, _I64),
+        **_gate_arrays(builder.gates),
         stream_class=np.ascontiguousarray(stream_class),
         stream_frer=(problem.stream_redundancy == REDUNDANCY_FRER).astype(_I8),
         stream_frame_ptr=problem.frame_ptr.astype(_I64), frame_wire_bytes=problem.frame_wire_bytes.astype(_I64),
+        frame_mac_bytes=problem.frame_mac_bytes.astype(_I64),
         src_stream=np.array(builder.src["stream"], _I32), src_route=np.array(builder.src["route"], _I32),
         src_hop=np.array(builder.src["hop"], _I32), src_frame=np.array(builder.src["frame"], _I32),
         src_count=np.array(builder.src["count"], _I8), src_cycle_ns=np.array(builder.src["cycle"], _I64),
@@ -450,6 +468,15 @@ def _explicit_releases(builder: _Builder, problem: CompiledProblem, scenario: Sc
             times = explicit[s]
             builder.src_offsets[i] = times
             builder.src["cycle"][i] = max(int(scenario.duration_ns), times[-1]) + 1
+
+
+def _gate_arrays(gates: list[tuple[int, list[tuple[int, int, int]]]]) -> dict:
+    """Stream gates in kernel layout: hop h's intervals in ``sg_*[hop_sg_ptr[h]:hop_sg_ptr[h+1]]``."""
+    ptr = np.cumsum([0] + [len(iv) for _, iv in gates]).astype(_I64)
+    flat = [x for _, iv in gates for x in iv]
+    return dict(hop_sg_ptr=ptr, hop_sg_cycle=np.array([max(c, 1) for c, _ in gates], _I64),
+                sg_open=np.array([x[0] for x in flat], _I64), sg_close=np.array([x[1] for x in flat], _I64),
+                sg_octets=np.array([x[2] for x in flat], _I64))
 
 
 def _reroute_route(builder: _Builder, problem: CompiledProblem, schedule, reroute) -> tuple[int, int]:
@@ -561,7 +588,10 @@ def _result(problem, schedule, scenario, seed, loop, stats, wall, captured, pcap
                 deadline_misses=int(stats.misses[l]), min_ns=low, mean_ns=mean, p99_ns=p99, max_ns=high,
                 histogram=histogram))
     dropped = {problem.stream_ids[s]: int(n) for s, n in enumerate(np.asarray(loop.stream_dropped)) if n}
+    policed_counts = np.asarray(loop.stream_policed).reshape(-1, len(POLICE_REASONS))
+    policed = {problem.stream_ids[s]: {r: int(n) for r, n in zip(POLICE_REASONS, row) if n}
+               for s, row in enumerate(policed_counts) if row.any()}
     return EmulationResult(duration_ns=int(scenario.duration_ns), seed=seed, events=int(loop.n_events),
                            frame_hops=int(loop.n_tx), listeners=tuple(listeners), dropped=dropped,
                            failures=tuple(f.label for f in scenario.failures), captured=captured, pcap=pcap,
-                           wall_seconds=wall, not_admitted=tuple(sorted(refused)))
+                           wall_seconds=wall, not_admitted=tuple(sorted(refused)), policed=policed)

@@ -33,6 +33,8 @@ def emulation_to_json(result: EmulationResult) -> dict:
     for s in result.listeners:
         entry = streams.setdefault(s.stream, {"listeners": {}, "dropped_copies": result.dropped.get(s.stream, 0)})
         entry["listeners"][s.listener] = _listener_json(s)
+        if s.stream in result.policed:
+            entry["policed"] = dict(result.policed[s.stream])
     return {"format": FORMAT, "duration_ns": result.duration_ns, "seed": result.seed, "events": result.events,
             "frame_hops": result.frame_hops, "failures": list(result.failures), "ok": result.ok,
             "captured_frames": result.captured, "pcap": result.pcap,
@@ -87,6 +89,9 @@ def render_emulation(result: EmulationResult, console, stream: str | None = None
     if result.not_admitted:
         console.print("[yellow]not admitted[/yellow] (no window in the schedule, not sent): "
                       + ", ".join(result.not_admitted))
+    if result.policed:
+        console.print("policed by 802.1Qci stream gates (one frame each, not the frames after it): " + ", ".join(
+            f"{sid} {n} {reason}" for sid, reasons in sorted(result.policed.items()) for reason, n in reasons.items()))
     if result.pcap:
         console.print(f"capture: {result.captured:,} frames written to {result.pcap}")
     chosen = [s for s in result.listeners if s.stream == stream] if stream else \
