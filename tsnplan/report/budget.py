@@ -43,6 +43,9 @@ def budget_to_json(result: BudgetResult, stream: str | None = None) -> dict:
                 "slack_ns": None if latency == UNBOUNDED else int(problem.stream_deadline_ns[s]) - latency,
                 "hops": [_hop_json(hop) for hop in result.hops(l, 0)],
             }
+            if result.listener_stochastic[l] and result.listener_miss_probability is not None:
+                entry["miss_probability"] = float(result.listener_miss_probability[l])
+                entry["miss_consequence"] = result.listener_miss_consequence[l]
             if problem.listener_hop_alt[l] >= 0:
                 failure = int(result.listener_failure_ns[l])
                 entry["single_failure_latency_ns"] = None if failure == UNBOUNDED else failure
@@ -131,6 +134,9 @@ def _render_breakdown(result: BudgetResult, l: int, console) -> None:
     for name in HOP_TERMS:
         legend.append("█ ", style=_TERM_STYLE[name]).append(_SHORT[name] + "  ")
     console.print(legend)
+    if result.listener_stochastic[l] and result.listener_miss_probability is not None:
+        console.print(f"per-frame miss probability {result.listener_miss_probability[l]:.3g}: "
+                      f"{result.listener_miss_consequence[l]}")
 
 
 def _render_closest(result: BudgetResult, console, top: int) -> None:
