@@ -12,9 +12,9 @@ import numpy as np
 
 from tsnplan.budget.fiveg import profile_cdf
 from tsnplan.budget.hops import listener_paths
-from tsnplan.model.compile import NO_HOP, NO_PROFILE, CompiledProblem
+from tsnplan.model.compile import NO_HOP, NO_PROFILE, CompiledProblem, fiveg_hop_profiles
 
-__all__ = ["miss_probabilities", "DROPPED", "LATE", "CASCADE"]
+__all__ = ["miss_probabilities", "profile_support", "DROPPED", "LATE", "CASCADE"]
 
 DROPPED = "dropped by its 802.1Qci stream gate: one frame lost"
 LATE = "late: the frame exceeds the percentile bound"
@@ -85,3 +85,16 @@ def _gate_miss(p: CompiledProblem, schedule, gates, percentile: float) -> dict[i
         miss = 1.0 - profile_cdf(profile, profile.quantile_ns(p.percentile) + slack)
         out.setdefault(h, {})[(f, k)] = max(0.0, miss)
     return out
+
+
+def profile_support(problem: CompiledProblem, percentile: float) -> list:
+    """``Support`` of every 5G delay profile a stream crosses, at ``percentile`` (sorted by name)."""
+    p = problem
+    seen = {}
+    for h in np.flatnonzero(p.hop_profile != NO_PROFILE):
+        port = int(p.hop_port[h])
+        node = p.node_names[p.port_src[port]]
+        parent_port = int(p.hop_port[p.hop_parent[h]])
+        for part in fiveg_hop_profiles(p.network, node, p.port_names[parent_port], p.port_names[port]):
+            seen.setdefault(part.name, part)
+    return [seen[name].support(percentile) for name in sorted(seen)]

@@ -58,7 +58,11 @@ def budget_to_json(result: BudgetResult, stream: str | None = None) -> dict:
                               "basis": result.stream_basis[s].value, "listeners": listeners}
     return {"format": FORMAT, "network": problem.network.name, "percentile": result.percentile,
             "sync_error_ns": result.sync_error_ns, "all_met": result.all_met,
-            "warnings": list(result.warnings), "streams": streams}
+            "warnings": list(result.warnings),
+            "fiveg_support": [{"profile": s.profile, "percentile": s.percentile, "samples": s.samples,
+                               "samples_beyond": s.samples_beyond, "method": s.method, "supported": not s.warning}
+                              for s in result.fiveg_support],
+            "streams": streams}
 
 
 def _hop_json(hop) -> dict:
