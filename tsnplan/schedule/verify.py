@@ -27,6 +27,7 @@ import math
 import numpy as np
 
 from tsnplan.model.compile import CompiledProblem, fiveg_hop_profiles
+from tsnplan.model.tolerance import tolerance_spread_ns
 from tsnplan.model.media.ethernet import Medium, ceil_div, tx_time_ns
 from tsnplan.model.media.t1s import PlcaConfig, access_wait_ns
 from tsnplan.schedule.result import ScheduleResult
@@ -166,14 +167,15 @@ def _plca_wait(p: CompiledProblem) -> np.ndarray:
 
 
 def _early_arrival(p: CompiledProblem) -> np.ndarray:
-    """Per hop: planning quantile minus minimum of the 5G delay before it (0 with hold-and-forward)."""
-    out = np.zeros(p.n_hops, dtype=np.int64)
+    """Per hop: planning quantile minus minimum of the 5G delay before it (0 with hold-and-forward),
+    plus the declared tolerances of cable and forwarding (model/tolerance.py)."""
+    out = tolerance_spread_ns(p) if p.timing != "tsnkit" else np.zeros(p.n_hops, dtype=np.int64)
     for h in np.flatnonzero(p.hop_profile >= 0):
         port = int(p.hop_port[h])
         node = p.node_names[p.port_src[port]]
         if not p.network.node(node).hold_and_forward:
             parts = fiveg_hop_profiles(p.network, node, p.port_names[p.hop_port[p.hop_parent[h]]], p.port_names[port])
-            out[h] = sum(x.quantile_ns(p.percentile) - x.min_ns for x in parts)
+            out[h] += sum(x.quantile_ns(p.percentile) - x.min_ns for x in parts)
     return out
 
 
