@@ -182,6 +182,7 @@ cdef class EventLoop:
     cdef const time_t[::1] src_cycle_ns
     cdef const time_t[::1] src_off_ptr
     cdef const time_t[::1] src_off_ns
+    cdef const time_t[::1] src_jitter_ns     # a release leaves the talker up to this much later
     cdef const time_t[::1] route_src_ptr
     cdef const idx_t[::1] route_src
     cdef const time_t[::1] ctl_time
@@ -304,7 +305,7 @@ cdef class EventLoop:
         self.src_stream = a["src_stream"]; self.src_route = a["src_route"]; self.src_hop = a["src_hop"]
         self.src_frame = a["src_frame"]; self.src_count = a["src_count"]
         self.src_cycle_ns = a["src_cycle_ns"]; self.src_off_ptr = a["src_off_ptr"]
-        self.src_off_ns = a["src_off_ns"]
+        self.src_off_ns = a["src_off_ns"]; self.src_jitter_ns = a["src_jitter_ns"]
         self.route_src_ptr = a["route_src_ptr"]; self.route_src = a["route_src"]
         self.ctl_time = a["ctl_time"]; self.ctl_op = a["ctl_op"]; self.ctl_a = a["ctl_a"]
         self.ctl_b = a["ctl_b"]
@@ -1048,19 +1049,24 @@ cdef class EventLoop:
     cdef void _ev_release(self, idx_t src, time_t now) noexcept nogil:
         cdef idx_t s = self.src_stream[src], k
         cdef int64_t inst = self.src_k[src], nf
-        cdef time_t t
+        cdef time_t t, late = 0
         if not self.src_active[src]:
             return
+        if self.src_jitter_ns[src] > 0:
+            late = <time_t>(_uniform(self.rng) * <double>(self.src_jitter_ns[src] + 1))
         nf = self.stream_frame_ptr[s + 1] - self.stream_frame_ptr[s]
         k = self._alloc()
         self.pk_stream[k] = s
         self.pk_seq[k] = inst * nf + self.src_frame[src]
-        self.pk_send[k] = now
+        self.pk_send[k] = now + late
         self.pk_frame[k] = <idx_t>(self.stream_frame_ptr[s] + self.src_frame[src])
         self.pk_from[k] = -1
         if self.src_count[src]:
             self.stream_sent[s] += 1
-        self._to_hop(k, self.src_hop[src], now)
+        if late:
+            self._push(now + late, EV_ENQUEUE, k, self.src_hop[src])
+        else:
+            self._to_hop(k, self.src_hop[src], now)
         t = self._release_time(src, inst + 1)
         self.src_k[src] = inst + 1
         if t < self.release_until:

@@ -91,7 +91,7 @@ def run_pipeline(plant: Plant, *, duration_ns: int = 200_000_000, seed: int = 0,
     failure = pick_failure(problem, duration_ns // 2)
     pcap = str(out_dir / "emulation.pcapng") if out_dir is not None else None
     scenario = Scenario(duration_ns=duration_ns, failures=(failure,) if failure else (),
-                        capture_ports=listener_ports(problem) if pcap else ())
+                        capture_ports=listener_ports(problem) if pcap else (), vary=True)
     emulation = run_emulation(problem, result, scenario, seed, pcap=pcap, progress=progress)
     frer = tuple(problem.stream_ids[s] for s in range(problem.n_streams)
                  if problem.stream_redundancy[s] == REDUNDANCY_FRER)

@@ -31,7 +31,8 @@ def tiny_cases(draw):
     nodes, links = {}, []
     for i in range(n_bridges):
         feats = ["qbv"] + draw(st.lists(st.sampled_from(["qbu", "cbs", "frer"]), unique=True))
-        nodes[f"sw-{i}"] = {"kind": "bridge", "features": feats, "processing": f"{draw(st.integers(0, 5))}us"}
+        nodes[f"sw-{i}"] = {"kind": "bridge", "features": feats, "processing": f"{draw(st.integers(0, 5))}us",
+                            "processing_min": f"{draw(st.integers(0, 2))}us"}
     for i in range(1, n_bridges):
         links.append({"ends": [f"sw-{i - 1}", f"sw-{i}"], "rate": draw(st.sampled_from(rates[1:])), "length": "20m"})
     if n_bridges == 3 and draw(st.booleans()):
@@ -39,7 +40,7 @@ def tiny_cases(draw):
     stations = []
     for i in range(draw(st.integers(2, 4))):
         name = f"es-{i}"
-        nodes[name] = {"kind": "end-station"}
+        nodes[name] = {"kind": "end-station", "release_jitter": f"{draw(st.sampled_from([0, 0, 3, 40]))}us"}
         links.append({"ends": [name, f"sw-{draw(st.integers(0, n_bridges - 1))}"],
                       "rate": draw(st.sampled_from(rates)), "length": f"{draw(st.integers(1, 90))}m"})
         stations.append(name)
@@ -90,7 +91,8 @@ def tiny_cases(draw):
         preemption=draw(st.booleans()),
         express_classes=tuple(draw(st.lists(st.integers(0, 7), unique=True, max_size=4))),
         cbs_idle_slope={draw(st.integers(0, 7)): draw(st.sampled_from([0.1, 0.5]))} if draw(st.booleans()) else {},
-        frer_history=draw(st.sampled_from([2, 8, 64])), queue_limit=draw(st.sampled_from([3, 4096])))
+        frer_history=draw(st.sampled_from([2, 8, 64])), queue_limit=draw(st.sampled_from([3, 4096])),
+        vary=draw(st.booleans()))
     return problem, schedule, scenario, draw(st.integers(0, 2**64 - 1))
 
 

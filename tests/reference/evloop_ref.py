@@ -524,10 +524,14 @@ class ReferenceLoop:
         k = self.src_k[src]
         n_frames = a["stream_frame_ptr"][s + 1] - a["stream_frame_ptr"][s]
         frame = a["stream_frame_ptr"][s] + a["src_frame"][src]
-        pkt = Packet(s, k * n_frames + a["src_frame"][src], now, frame, 0, 0)
+        late = int(self.rng.uniform() * float(a["src_jitter_ns"][src] + 1)) if a["src_jitter_ns"][src] > 0 else 0
+        pkt = Packet(s, k * n_frames + a["src_frame"][src], now + late, frame, 0, 0)
         if a["src_count"][src]:
             self.sent[s] += 1
-        self.to_hop(pkt, a["src_hop"][src], now)
+        if late:
+            self.push(now + late, "enqueue", pkt, a["src_hop"][src])
+        else:
+            self.to_hop(pkt, a["src_hop"][src], now)
         self.src_k[src] = k + 1
         t = self.release_time(src, k + 1)
         if t < a["release_until"]:

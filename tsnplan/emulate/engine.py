@@ -60,6 +60,7 @@ from tsnplan.emulate.capture import PcapngWriter
 from tsnplan.emulate.frames import FrameTemplates
 from tsnplan.emulate.result import POLICE_REASONS, EmulationResult, LatencyAccumulator, ListenerStats
 from tsnplan.emulate.scenario import Reroute, Scenario, check_failures
+from tsnplan.model.tolerance import min_processing_ns, min_propagation_ns
 from tsnplan.schedule.psfp import merged_intervals
 
 __all__ = ["build_inputs", "EngineMaps", "run_emulation", "CTL_FAIL", "CTL_RESTORE", "CTL_SWITCH",
@@ -86,12 +87,13 @@ class EngineMaps:
 class _Builder:
     """Accumulates routes (hop trees with release sources) in kernel layout."""
 
-    def __init__(self, problem: CompiledProblem, phases: np.ndarray):
+    def __init__(self, problem: CompiledProblem, phases: np.ndarray, variation: "_Variation | None" = None):
         self.base = problem
         self.phases = phases
+        self.variation = variation
         self.hop = {k: [] for k in ("port", "stream", "parent", "prop", "proc", "profile", "hold", "listener")}
         self.gates: list[tuple[int, list[tuple[int, int, int]]]] = []   # per hop: (cycle, intervals)
-        self.src = {k: [] for k in ("stream", "route", "hop", "frame", "count", "cycle")}
+        self.src = {k: [] for k in ("stream", "route", "hop", "frame", "count", "cycle", "jitter")}
         self.src_offsets: list[list[int]] = []
         self.route_src: list[list[int]] = []
         self.profiles: list = []
@@ -134,15 +136,18 @@ class _Builder:
             parent = int(pb.hop_parent[h])
             port = base.port_index[pb.port_names[pb.hop_port[h]]]
             fixed, profile, hold = self._forwarding(pb, h)
+            prop = int(pb.hop_prop_ns[h])
+            if self.variation is not None:
+                fixed, prop = self.variation.forwarding(pb, h, fixed, prop)
             self.hop["port"].append(port)
             self.hop["stream"].append(s)
             self.hop["parent"].append(local[parent] if parent != NO_HOP else -1)
-            self.hop["prop"].append(int(pb.hop_prop_ns[h]))
+            self.hop["prop"].append(prop)
             self.hop["proc"].append(fixed)
             self.hop["profile"].append(profile)
             self.hop["hold"].append(hold)
             self.hop["listener"].append(targets.get(h, -1))
-            self.gates.append(_stream_gate(sb, s_b, h))
+            self.gates.append(_stream_gate(sb, s_b, h, self.variation.clock_of_port(pb, h) if self.variation else 0))
             self.maps.hop_stream.append(s)
             self.maps.hop_replica.append(int(pb.hop_replica[h]))
             ports.add(port)
@@ -150,6 +155,8 @@ class _Builder:
                 roots.append(h)
         n_frames = int(base.frame_ptr[s + 1] - base.frame_ptr[s])
         offsets = self._release_offsets(s, pb, sb, s_b, roots, n_frames) or fallback_offsets
+        if self.variation is not None:
+            offsets = self.variation.releases(pb, s_b, offsets)
         sources = []
         for i, h in enumerate(roots):
             cycle, per_frame = offsets[min(i, len(offsets) - 1)]
@@ -161,6 +168,7 @@ class _Builder:
                 self.src["frame"].append(f)
                 self.src["count"].append(1 if i == 0 else 0)
                 self.src["cycle"].append(cycle)
+                self.src["jitter"].append(self.variation.release_jitter(pb, s_b) if self.variation else 0)
                 self.src_offsets.append(per_frame[f])
         self.route_src.append(sources)
         self.maps.route_stream.append(s)
@@ -192,9 +200,10 @@ class _Builder:
         return [(period, [[int(self.phases[s])]] * n_frames)]
 
 
-def _stream_gate(schedule, s: int, h: int) -> tuple[int, list[tuple[int, int, int]]]:
+def _stream_gate(schedule, s: int, h: int, clock_ns: int = 0) -> tuple[int, list[tuple[int, int, int]]]:
     """The 802.1Qci stream gate the schedule configures in front of hop ``h`` of stream ``s``:
-    (cycle, merged open intervals with their octet budgets); (0, []) when there is none."""
+    (cycle, merged open intervals with their octet budgets, on a clock ``clock_ns`` off true
+    time); (0, []) when there is none."""
     gates = getattr(schedule, "stream_gates", None)
     if gates is None or not len(gates):
         return 0, []
@@ -202,7 +211,54 @@ def _stream_gate(schedule, s: int, h: int) -> tuple[int, list[tuple[int, int, in
     if not len(rows):
         return 0, []
     cycle = int(schedule.hyperperiod_ns)
-    return cycle, merged_intervals(gates.open_ns[rows], gates.close_ns[rows], gates.max_octets[rows], cycle)
+    return cycle, merged_intervals(gates.open_ns[rows] + clock_ns, gates.close_ns[rows] + clock_ns,
+                                   gates.max_octets[rows], cycle)
+
+
+class _Variation:
+    """Independent draws within the declared tolerances (model/tolerance.py), from their own
+    seeded generator: a clock offset per node within +-sync_error/2, a propagation per link
+    between the fastest cable of its medium and the planned one, a forwarding delay per hop
+    between ``processing_min`` and ``processing``; the kernel delays each release by up to the
+    talker's ``release_jitter`` (its own draw per frame)."""
+
+    def __init__(self, problem: CompiledProblem, seed: int):
+        self.rng = np.random.default_rng([seed & 0xFFFFFFFF, 0x7A51])
+        network = problem.network
+        half = 0 if problem.timing == "tsnkit" else int(network.sync_error_ns) // 2
+        self.clock = {n: int(self.rng.integers(-half, half + 1)) for n in problem.node_names}
+        self.cable = {link.key: float(self.rng.random()) for link in network.links}
+        self.tsnkit = problem.timing == "tsnkit"
+
+    def clock_of_port(self, pb: CompiledProblem, h: int) -> int:
+        return self.clock[pb.node_names[pb.port_src[pb.hop_port[h]]]]
+
+    def forwarding(self, pb: CompiledProblem, h: int, fixed: int, prop: int) -> tuple[int, int]:
+        """(forwarding delay, propagation) of hop ``h`` drawn within the tolerances."""
+        if self.tsnkit:
+            return fixed, prop
+        port = pb.network.ports[pb.port_names[pb.hop_port[h]]]
+        prop -= int((prop - min_propagation_ns(prop)) * self.cable[port.link.key])
+        node = pb.network.node(port.src)
+        if pb.hop_parent[h] >= 0 and pb.hop_profile[h] < 0 and node.processing_min_ns is not None:
+            fixed = int(self.rng.integers(min_processing_ns(node), node.processing_ns + 1))
+        return fixed, prop
+
+    def releases(self, pb: CompiledProblem, s: int, offsets):
+        """Release offsets on the talker's clock."""
+        talker = pb.streams.by_id()[pb.stream_ids[s]].talker
+        jitter = 0 if self.tsnkit else pb.network.node(talker).release_jitter_ns
+        shift = self.clock[talker]
+        return [(cycle, [[o + shift for o in frame] for frame in per_frame]) for cycle, per_frame in offsets]
+
+    def release_jitter(self, pb: CompiledProblem, s: int) -> int:
+        """Up to how late the talker of stream ``s`` sends (the kernel draws it per release)."""
+        return 0 if self.tsnkit else pb.network.node(pb.streams.by_id()[pb.stream_ids[s]].talker).release_jitter_ns
+
+    def gate_base(self, problem: CompiledProblem, port: int, base: int, cycle: int) -> int:
+        """A port's gate-list base on its bridge's clock, kept at or below 0 (the kernel's
+        position in the cycle is ``now - base``, never negative)."""
+        return (base + self.clock[problem.node_names[problem.port_src[port]]]) % cycle - cycle
 
 
 class _GateLists:
@@ -212,6 +268,7 @@ class _GateLists:
     def __init__(self, problem: CompiledProblem, schedule):
         self.rows: list[tuple[tuple[int, ...], tuple[int, ...], int, int]] = []   # starts, gates, cycle, base
         gcl = schedule.gcl if schedule is not None else None
+        self.row_port: list[int] = list(range(problem.n_ports))
         for p in range(problem.n_ports):
             self.rows.append(self._row(gcl, p))
 
@@ -243,6 +300,7 @@ class _GateLists:
             if row != self.rows[q]:
                 out.append((q, len(self.rows)))
                 self.rows.append(row)
+                self.row_port.append(q)
         return out
 
     def arrays(self) -> dict:
@@ -325,7 +383,12 @@ def build_inputs(problem: CompiledProblem, schedule, scenario: Scenario, seed: i
     n_ports, n_streams = problem.n_ports, problem.n_streams
     rng = np.random.default_rng(seed)
     phases = np.array([rng.integers(0, int(p)) for p in problem.stream_period_ns], _I64)
-    builder = _Builder(problem, phases)
+    for sid, phase in (scenario.phases or {}).items():
+        if sid in problem.stream_index:
+            s = problem.stream_index[sid]
+            phases[s] = int(phase) % int(problem.stream_period_ns[s])
+    variation = _Variation(problem, seed) if scenario.vary else None
+    builder = _Builder(problem, phases, variation)
     standby: dict[int, int] = {}
     refused = set(schedule.unscheduled) if schedule is not None else set()
     for s in range(n_streams):
@@ -421,6 +484,9 @@ def build_inputs(problem: CompiledProblem, schedule, scenario: Scenario, seed: i
     period = int(problem.stream_period_ns.max()) if n_streams else 0
     slowest = max([int(p.max_ns) for p in builder.profiles] or [0])
     gcl = gate_lists.arrays()
+    if variation is not None:
+        gcl["gcl_base"] = np.array([variation.gate_base(problem, q, int(b), int(c)) for q, b, c in
+                                    zip(gate_lists.row_port, gcl["gcl_base"], gcl["gcl_cycle"])], _I64)
     drain = scenario.drain_ns if scenario.drain_ns is not None else \
         2 * max(deadline, period, int(gcl["gcl_cycle"].max()), slowest, 1_000_000)
     arrays = dict(
@@ -441,7 +507,7 @@ def build_inputs(problem: CompiledProblem, schedule, scenario: Scenario, seed: i
         src_stream=np.array(builder.src["stream"], _I32), src_route=np.array(builder.src["route"], _I32),
         src_hop=np.array(builder.src["hop"], _I32), src_frame=np.array(builder.src["frame"], _I32),
         src_count=np.array(builder.src["count"], _I8), src_cycle_ns=np.array(builder.src["cycle"], _I64),
-        src_off_ptr=src_off_ptr, src_off_ns=np.array([o for offs in builder.src_offsets for o in offs], _I64),
+        src_off_ptr=src_off_ptr, src_jitter_ns=np.array(builder.src["jitter"], _I64), src_off_ns=np.array([o for offs in builder.src_offsets for o in offs], _I64),
         route_src_ptr=route_src_ptr, route_src=np.array([i for r in builder.route_src for i in r], _I32),
         ctl_time=np.array([c[0] for c in controls], _I64), ctl_op=np.array([c[1] for c in controls], _I32),
         ctl_a=np.array([c[2] for c in controls], _I32), ctl_b=np.array([c[3] for c in controls], _I32),

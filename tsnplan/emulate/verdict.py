@@ -118,11 +118,12 @@ def judge(problem, budget, emulation, failures=()) -> Verdict:
 
 
 def verify_by_emulation(problem, schedule, duration_ns: int, seed: int = 0, scenario=None):
-    """Budget ``schedule``, emulate it with no failure and judge: (budget, emulation, verdict)."""
+    """Budget ``schedule``, emulate it with no failure and the plant's tolerances drawn
+    (``Scenario.vary``), and judge: (budget, emulation, verdict)."""
     from tsnplan.budget import compute_budget
     from tsnplan.emulate.engine import run_emulation
     from tsnplan.emulate.scenario import Scenario
 
     budget = compute_budget(problem, schedule)
-    emulation = run_emulation(problem, schedule, scenario or Scenario(duration_ns=duration_ns), seed)
+    emulation = run_emulation(problem, schedule, scenario or Scenario(duration_ns=duration_ns, vary=True), seed)
     return budget, emulation, judge(problem, budget, emulation)

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["CABLE_MIN_PERCENT", "min_processing_ns", "min_propagation_ns", "tolerance_spread_ns"]
+__all__ = ["CABLE_MIN_PERCENT", "min_processing_ns", "min_propagation_ns", "tolerance_spread_ns",
+           "stream_release_jitter_ns"]
 
 CABLE_MIN_PERCENT = 83
 
@@ -28,6 +29,14 @@ def min_processing_ns(node) -> int:
 def min_propagation_ns(prop_ns):
     """Fastest cable of the medium for a planned propagation (array or int), rounded down."""
     return prop_ns * CABLE_MIN_PERCENT // 100
+
+
+def stream_release_jitter_ns(problem) -> np.ndarray:
+    """Per stream: its talker's declared release jitter (0 for tsnkit instances)."""
+    if problem.timing == "tsnkit":
+        return np.zeros(problem.n_streams, dtype=np.int64)
+    talkers = [problem.streams.by_id()[sid].talker for sid in problem.stream_ids]
+    return np.array([problem.network.node(t).release_jitter_ns for t in talkers], dtype=np.int64)
 
 
 def tolerance_spread_ns(problem) -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 from tsnplan.model.compile import NO_PROFILE, CompiledProblem, fiveg_hop_profiles, hyperperiod_ns
 from tsnplan.model.media.ethernet import Medium, ceil_div, tx_time_ns
 from tsnplan.model.media.t1s import PlcaConfig, access_wait_ns
-from tsnplan.model.tolerance import tolerance_spread_ns
+from tsnplan.model.tolerance import stream_release_jitter_ns, tolerance_spread_ns
 
 __all__ = ["ScheduleOptions", "Layout", "build_layout", "MAX_FRAME_WIRE_BYTES", "DEFAULT_SYNC_ERROR_NS"]
 
@@ -97,6 +97,9 @@ def build_layout(problem: CompiledProblem, options: ScheduleOptions) -> Layout:
     over the hyperperiod, so it gets ``(hyper / cycle) * (max - 2) + 2`` as the bound: the windows
     repeat ``hyper / cycle`` times and every repetition needs at least one cycle's entries but
     the 2 of its tail.
+
+    A talker's first window also holds its declared ``release_jitter``: the frame may leave
+    anywhere in it, like a T1S member's frame in its PLCA room.
     """
     p = problem
     S = p.n_streams
@@ -116,8 +119,9 @@ def build_layout(problem: CompiledProblem, options: ScheduleOptions) -> Layout:
     frame = p.frame_ptr[stream] + local % nf
     tx = tx_time_ns(p.frame_wire_bytes[frame], p.port_rate_bps[p.hop_port[hop]])
     access = t1s_access_ns(p)[p.hop_port[hop]]
-    hf_len = np.ascontiguousarray(_ceil(tx + access, quantum), dtype=np.int64)
-    hf_slack = np.ascontiguousarray(np.where(access > 0, hf_len - tx, 0), dtype=np.int64)
+    jitter = np.where(p.hop_parent[hop] < 0, stream_release_jitter_ns(p)[stream], 0)
+    hf_len = np.ascontiguousarray(_ceil(tx + access + jitter, quantum), dtype=np.int64)
+    hf_slack = np.ascontiguousarray(np.where((access > 0) | (jitter > 0), hf_len - tx, 0), dtype=np.int64)
 
     cls = p.stream_class.astype(np.int8).copy()
     for s in scheduled:

@@ -27,7 +27,7 @@ import math
 import numpy as np
 
 from tsnplan.model.compile import CompiledProblem, fiveg_hop_profiles
-from tsnplan.model.tolerance import tolerance_spread_ns
+from tsnplan.model.tolerance import stream_release_jitter_ns, tolerance_spread_ns
 from tsnplan.model.media.ethernet import Medium, ceil_div, tx_time_ns
 from tsnplan.model.media.t1s import PlcaConfig, access_wait_ns
 from tsnplan.schedule.result import ScheduleResult
@@ -87,7 +87,8 @@ def verify(problem: CompiledProblem, result: ScheduleResult, *, sync_error_ns: i
     port = p.hop_port[hop].astype(np.int64)
     tx = tx_time_ns(p.frame_wire_bytes[p.frame_ptr[wstream] + frame], p.port_rate_bps[port])
     plca_wait = _plca_wait(p)[port]
-    want = ceil_div(tx + plca_wait, q) * q
+    jitter = np.where(p.hop_parent[hop] < 0, stream_release_jitter_ns(p)[wstream], 0)
+    want = ceil_div(tx + plca_wait + jitter, q) * q
     for w in np.flatnonzero(end - start != want)[:limit]:
         out.append(f"stream {p.stream_ids[wstream[w]]}: window on {p.port_names[port[w]]} lasts "
                    f"{end[w] - start[w]} ns, transmission takes {want[w]} ns")
@@ -124,7 +125,7 @@ def verify(problem: CompiledProblem, result: ScheduleResult, *, sync_error_ns: i
                    f"before the frame can arrive ({arrival[w] + sync_error_ns} ns)")
     # frame isolation per (port, class)
     cls = r.stream_class[wstream].astype(np.int64)
-    slack = np.where(plca_wait > 0, end - start - tx, 0)
+    slack = np.where((plca_wait > 0) | (jitter > 0), end - start - tx, 0)
     early = np.zeros(len(hop), dtype=np.int64)
     early[child] = slack[pw] + _early_arrival(p)[hop[child]]
     res_a = np.where(parent >= 0, arrival - early - sync_error_ns, start)
