@@ -62,7 +62,7 @@ def explain(layout: Layout, failed: list[tuple[int, int, int, int]]) -> list[Exp
     out = []
     for s, status, port, owner in failed:
         sid = p.stream_ids[s]
-        deadline, period = int(p.stream_deadline_ns[s]), int(p.stream_period_ns[s])
+        deadline, period = int(p.stream_deadline_ns[s]) - layout.sync, int(p.stream_period_ns[s])
         need = min_latency_ns(layout, s)
         if need > min(deadline, period):
             limit = "deadline" if deadline <= period else "period"

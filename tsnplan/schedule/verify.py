@@ -14,7 +14,8 @@ checked the same way. Returns human-readable problems (empty = valid):
   end) of two frames never overlap, so the FIFO order does not depend on the clocks; the earliest
   arrival counts from the parent window's end minus its PLCA room, and after a 5G bridge without
   hold-and-forward from the profile's minimum delay instead of the planning quantile;
-- latency per listener (either route) <= deadline and equal to the reported one; jitter <= limit;
+- latency per listener (either route) plus the sync error (the talker's and the listener's clocks
+  may differ by it) <= deadline, and equal to the reported one; jitter <= limit;
 - GCL: per port one cycle dividing the hyperperiod (checked repeated over it), at most
   ``port_gcl_max`` entries, durations on the port's
   granularity; during each window its class open and every other scheduled class closed; a
@@ -139,7 +140,8 @@ def verify(problem: CompiledProblem, result: ScheduleResult, *, sync_error_ns: i
         a, b = o[i], o[i + 1]
         out.append(f"queue {cls[a]} of {p.port_names[port[a]]}: frames of {p.stream_ids[wstream[a]]} and "
                    f"{p.stream_ids[wstream[b]]} share it at once (no frame isolation)")
-    out += _verify_latency(p, r, hop, frame, inst, start, end, wstream, placed, order, key, fmax, imax, limit)
+    out += _verify_latency(p, r, hop, frame, inst, start, end, wstream, placed, order, key, fmax, imax, limit,
+                           sync_error_ns)
     out += _verify_gcl(p, r, hop, start, end, wstream, guard, limit)
     return out[:limit] if len(out) > limit else out
 
@@ -180,7 +182,7 @@ def _early_arrival(p: CompiledProblem) -> np.ndarray:
     return out
 
 
-def _verify_latency(p, r, hop, frame, inst, start, end, wstream, placed, order, key, fmax, imax, limit):
+def _verify_latency(p, r, hop, frame, inst, start, end, wstream, placed, order, key, fmax, imax, limit, sync=0):
     out = []
     sorted_keys = key[order]
 
@@ -204,9 +206,9 @@ def _verify_latency(p, r, hop, frame, inst, start, end, wstream, placed, order, 
                 per_instance.append(worst)
             lat = max(per_instance)
             name = p.node_names[p.listener_node[l]]
-            if lat > p.stream_deadline_ns[s]:
-                out.append(f"stream {p.stream_ids[s]}: latency to {name} {lat} ns exceeds the deadline "
-                           f"{int(p.stream_deadline_ns[s])} ns")
+            if lat + sync > p.stream_deadline_ns[s]:
+                out.append(f"stream {p.stream_ids[s]}: latency to {name} {lat} ns plus the sync error {sync} ns "
+                           f"exceeds the deadline {int(p.stream_deadline_ns[s])} ns")
             if int(r.listener_latency_ns[l]) != lat:
                 out.append(f"stream {p.stream_ids[s]}: reported latency to {name} "
                            f"{int(r.listener_latency_ns[l])} ns, the windows give {lat} ns")
