@@ -25,7 +25,7 @@ def _run(plant, percentile: float, seconds: float, gates: bool = True):
     if not gates:
         plan = replace(plan, stream_gates=None)
     budget = compute_budget(problem, plan)
-    emulation = run_emulation(problem, plan, Scenario(duration_ns=int(seconds * 1e9)), seed=1)
+    emulation = run_emulation(problem, plan, Scenario(duration_ns=int(seconds * 1e9), vary=True), seed=1)
     return problem, plan, budget, emulation
 
 
