@@ -69,3 +69,41 @@ def test_allowed_misses_is_the_poisson_quantile(sent, probability):
     mean = 10 * probability * sent
     assert stats.poisson.sf(k, mean) < 1e-6
     assert k == 0 or stats.poisson.sf(k - 1, mean) >= 1e-6
+
+
+def test_stream_gates_round_trip_through_schedule_json(agv_hall, tmp_path):
+    """``stream_gates`` is written (first period only, like windows) and read back identically; a
+    file without the key (older tsnplan) reads as a plan without gates."""
+    import json
+
+    import numpy as np
+
+    from tsnplan.io.schedule_json import read_schedule, write_schedule
+
+    problem = agv_hall.compile()
+    plan = schedule(problem)
+    path = tmp_path / "s.json"
+    write_schedule(path, problem, plan)
+    back = read_schedule(path, problem)
+    order = lambda g: np.lexsort((g.frame, g.instance, g.hop, g.stream))  # noqa: E731
+    for field in ("stream", "hop", "frame", "instance", "open_ns", "close_ns", "max_octets"):
+        a, b = getattr(plan.stream_gates, field), getattr(back.stream_gates, field)
+        assert a[order(plan.stream_gates)].tolist() == b[order(back.stream_gates)].tolist()
+    doc = json.loads(path.read_text())
+    entry = doc["streams"]["agv-status-1"]["stream_gates"]
+    assert entry == [{"port": "5gs->sw-core", "frame": 0, "open_ns": entry[0]["open_ns"],
+                      "close_ns": entry[0]["close_ns"], "max_octets": 222}]
+    for stream in doc["streams"].values():
+        stream.pop("stream_gates", None)
+    path.write_text(json.dumps(doc))
+    assert read_schedule(path, problem).stream_gates is None
+
+
+def test_varied_emulation_is_deterministic(agv_hall):
+    from tsnplan.report.emulate import emulation_to_json
+
+    problem = agv_hall.compile()
+    plan = schedule(problem)
+    runs = [emulation_to_json(run_emulation(problem, plan, Scenario(duration_ns=50_000_000, vary=True), 9))
+            for _ in range(2)]
+    assert runs[0] == runs[1]
