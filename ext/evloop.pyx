@@ -158,6 +158,7 @@ cdef class EventLoop:
     cdef const idx_t[::1] hop_child
     cdef const time_t[::1] hop_prop_ns
     cdef const time_t[::1] hop_proc_ns
+    cdef const time_t[::1] hop_proc_var_ns    # forwarding is up to this much faster, drawn per frame
     cdef const idx_t[::1] hop_profile
     cdef const time_t[::1] hop_hold_ns
     cdef const idx_t[::1] hop_listener
@@ -294,6 +295,7 @@ cdef class EventLoop:
         self.hop_port = a["hop_port"]; self.hop_stream = a["hop_stream"]
         self.hop_child_ptr = a["hop_child_ptr"]; self.hop_child = a["hop_child"]
         self.hop_prop_ns = a["hop_prop_ns"]; self.hop_proc_ns = a["hop_proc_ns"]
+        self.hop_proc_var_ns = a["hop_proc_var_ns"]
         self.hop_profile = a["hop_profile"]; self.hop_hold_ns = a["hop_hold_ns"]
         self.hop_listener = a["hop_listener"]
         self.prof_ptr = a["prof_ptr"]; self.prof_pct = a["prof_pct"]; self.prof_ns = a["prof_ns"]
@@ -934,6 +936,8 @@ cdef class EventLoop:
     cdef time_t _forward_delay(self, idx_t h) noexcept nogil:
         cdef time_t d = self.hop_proc_ns[h], x
         cdef idx_t prof = self.hop_profile[h]
+        if self.hop_proc_var_ns[h] > 0:
+            d -= <time_t>(_uniform(self.rng) * <double>(self.hop_proc_var_ns[h] + 1))
         if prof >= 0:
             x = self._sample(prof)
             if x < self.hop_hold_ns[h]:

@@ -438,6 +438,8 @@ class ReferenceLoop:
     def forward_delay(self, h):
         a = self.a
         d = a["hop_proc_ns"][h]
+        if a["hop_proc_var_ns"][h] > 0:
+            d -= int(self.rng.uniform() * float(a["hop_proc_var_ns"][h] + 1))
         if a["hop_profile"][h] >= 0:
             d += max(self.sample(a["hop_profile"][h]), a["hop_hold_ns"][h])
         return d

@@ -91,7 +91,8 @@ class _Builder:
         self.base = problem
         self.phases = phases
         self.variation = variation
-        self.hop = {k: [] for k in ("port", "stream", "parent", "prop", "proc", "profile", "hold", "listener")}
+        self.hop = {k: [] for k in ("port", "stream", "parent", "prop", "proc", "proc_var", "profile", "hold",
+                                    "listener")}
         self.gates: list[tuple[int, list[tuple[int, int, int]]]] = []   # per hop: (cycle, intervals)
         self.src = {k: [] for k in ("stream", "route", "hop", "frame", "count", "cycle", "jitter")}
         self.src_offsets: list[list[int]] = []
@@ -136,14 +137,15 @@ class _Builder:
             parent = int(pb.hop_parent[h])
             port = base.port_index[pb.port_names[pb.hop_port[h]]]
             fixed, profile, hold = self._forwarding(pb, h)
-            prop = int(pb.hop_prop_ns[h])
+            prop, spread = int(pb.hop_prop_ns[h]), 0
             if self.variation is not None:
-                fixed, prop = self.variation.forwarding(pb, h, fixed, prop)
+                spread, prop = self.variation.forwarding(pb, h, prop)
             self.hop["port"].append(port)
             self.hop["stream"].append(s)
             self.hop["parent"].append(local[parent] if parent != NO_HOP else -1)
             self.hop["prop"].append(prop)
             self.hop["proc"].append(fixed)
+            self.hop["proc_var"].append(spread)
             self.hop["profile"].append(profile)
             self.hop["hold"].append(hold)
             self.hop["listener"].append(targets.get(h, -1))
@@ -217,10 +219,10 @@ def _stream_gate(schedule, s: int, h: int, clock_ns: int = 0) -> tuple[int, list
 
 class _Variation:
     """Independent draws within the declared tolerances (model/tolerance.py), from their own
-    seeded generator: a clock offset per node within +-sync_error/2, a propagation per link
-    between the fastest cable of its medium and the planned one, a forwarding delay per hop
-    between ``processing_min`` and ``processing``; the kernel delays each release by up to the
-    talker's ``release_jitter`` (its own draw per frame)."""
+    seeded generator: a clock offset per node within +-sync_error/2 and a propagation per link
+    between the fastest cable of its medium and the planned one; the kernel draws per frame a
+    forwarding delay between ``processing_min`` and ``processing`` and a release up to the
+    talker's ``release_jitter`` late."""
 
     def __init__(self, problem: CompiledProblem, seed: int):
         self.rng = np.random.default_rng([seed & 0xFFFFFFFF, 0x7A51])
@@ -233,16 +235,18 @@ class _Variation:
     def clock_of_port(self, pb: CompiledProblem, h: int) -> int:
         return self.clock[pb.node_names[pb.port_src[pb.hop_port[h]]]]
 
-    def forwarding(self, pb: CompiledProblem, h: int, fixed: int, prop: int) -> tuple[int, int]:
-        """(forwarding delay, propagation) of hop ``h`` drawn within the tolerances."""
+    def forwarding(self, pb: CompiledProblem, h: int, prop: int) -> tuple[int, int]:
+        """(how much faster than ``processing`` the node may forward, the kernel draws it per
+        frame; the link's propagation, drawn once) of hop ``h``."""
         if self.tsnkit:
-            return fixed, prop
+            return 0, prop
         port = pb.network.ports[pb.port_names[pb.hop_port[h]]]
         prop -= int((prop - min_propagation_ns(prop)) * self.cable[port.link.key])
         node = pb.network.node(port.src)
-        if pb.hop_parent[h] >= 0 and pb.hop_profile[h] < 0 and node.processing_min_ns is not None:
-            fixed = int(self.rng.integers(min_processing_ns(node), node.processing_ns + 1))
-        return fixed, prop
+        spread = 0
+        if pb.hop_parent[h] >= 0 and pb.hop_profile[h] < 0:
+            spread = node.processing_ns - min_processing_ns(node)
+        return spread, prop
 
     def releases(self, pb: CompiledProblem, s: int, offsets):
         """Release offsets on the talker's clock."""
@@ -496,6 +500,7 @@ def build_inputs(problem: CompiledProblem, schedule, scenario: Scenario, seed: i
         hop_port=np.array(hop["port"], _I32), hop_stream=np.array(hop["stream"], _I32),
         hop_child_ptr=child_ptr, hop_child=children.astype(_I32),
         hop_prop_ns=np.array(hop["prop"], _I64), hop_proc_ns=np.array(hop["proc"], _I64),
+        hop_proc_var_ns=np.array(hop["proc_var"], _I64),
         hop_profile=np.array(hop["profile"], _I32), hop_hold_ns=np.array(hop["hold"], _I64),
         hop_listener=np.array(hop["listener"], _I32),
         prof_ptr=np.array(prof_ptr, _I64), prof_pct=np.array(prof_pct, np.float64), prof_ns=np.array(prof_ns, _I64),
