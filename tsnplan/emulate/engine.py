@@ -91,6 +91,7 @@ class _Builder:
         self.base = problem
         self.phases = phases
         self.variation = variation
+        self._gate_rows: dict[int, dict[tuple[int, int], list[int]]] = {}   # schedule -> (stream, hop) -> gate rows
         self.hop = {k: [] for k in ("port", "stream", "parent", "prop", "proc", "proc_var", "profile", "hold",
                                     "listener")}
         self.gates: list[tuple[int, list[tuple[int, int, int]]]] = []   # per hop: (cycle, intervals)
@@ -100,6 +101,25 @@ class _Builder:
         self.profiles: list = []
         self._profile_index: dict[int, int] = {}
         self.maps = EngineMaps()
+
+    def _stream_gate(self, schedule, s: int, h: int, clock_ns: int) -> tuple[int, list[tuple[int, int, int]]]:
+        """The 802.1Qci stream gate the schedule configures in front of hop ``h`` of stream ``s``:
+        (cycle, merged open intervals with their octet budgets, on a clock ``clock_ns`` off true
+        time); (0, []) when there is none."""
+        gates = getattr(schedule, "stream_gates", None)
+        if gates is None or not len(gates):
+            return 0, []
+        index = self._gate_rows.get(id(schedule))
+        if index is None:
+            index = self._gate_rows[id(schedule)] = {}
+            for i, key in enumerate(zip(gates.stream.tolist(), gates.hop.tolist())):
+                index.setdefault(key, []).append(i)
+        rows = index.get((s, h))
+        if not rows:
+            return 0, []
+        cycle = int(schedule.hyperperiod_ns)
+        return cycle, merged_intervals(gates.open_ns[rows] + clock_ns, gates.close_ns[rows] + clock_ns,
+                                       gates.max_octets[rows], cycle)
 
     def _profile(self, profile) -> int:
         key = id(profile)
@@ -149,7 +169,7 @@ class _Builder:
             self.hop["profile"].append(profile)
             self.hop["hold"].append(hold)
             self.hop["listener"].append(targets.get(h, -1))
-            self.gates.append(_stream_gate(sb, s_b, h, self.variation.clock_of_port(pb, h) if self.variation else 0))
+            self.gates.append(self._stream_gate(sb, s_b, h, self.variation.clock_of_port(pb, h) if self.variation else 0))
             self.maps.hop_stream.append(s)
             self.maps.hop_replica.append(int(pb.hop_replica[h]))
             ports.add(port)
@@ -200,21 +220,6 @@ class _Builder:
             if out:
                 return out
         return [(period, [[int(self.phases[s])]] * n_frames)]
-
-
-def _stream_gate(schedule, s: int, h: int, clock_ns: int = 0) -> tuple[int, list[tuple[int, int, int]]]:
-    """The 802.1Qci stream gate the schedule configures in front of hop ``h`` of stream ``s``:
-    (cycle, merged open intervals with their octet budgets, on a clock ``clock_ns`` off true
-    time); (0, []) when there is none."""
-    gates = getattr(schedule, "stream_gates", None)
-    if gates is None or not len(gates):
-        return 0, []
-    rows = np.flatnonzero((gates.stream == s) & (gates.hop == h))
-    if not len(rows):
-        return 0, []
-    cycle = int(schedule.hyperperiod_ns)
-    return cycle, merged_intervals(gates.open_ns[rows] + clock_ns, gates.close_ns[rows] + clock_ns,
-                                   gates.max_octets[rows], cycle)
 
 
 class _Variation:
