@@ -48,9 +48,10 @@ cdef enum:
     TR_DUPLICATE = 6
     TR_ROGUE = 7
     TR_DROP = 8
+    TR_POLICE = 9
 
 TRACE_KINDS = {1: "tx_start", 2: "tx_end", 3: "preempt", 4: "resume", 5: "deliver",
-               6: "duplicate", 7: "rogue", 8: "drop"}
+               6: "duplicate", 7: "rogue", 8: "drop", 9: "police"}
 
 cdef enum:
     CTL_FAIL = 0
@@ -157,12 +158,19 @@ cdef class EventLoop:
     cdef const idx_t[::1] hop_child
     cdef const time_t[::1] hop_prop_ns
     cdef const time_t[::1] hop_proc_ns
+    cdef const time_t[::1] hop_proc_var_ns    # forwarding is up to this much faster, drawn per frame
     cdef const idx_t[::1] hop_profile
     cdef const time_t[::1] hop_hold_ns
     cdef const idx_t[::1] hop_listener
     cdef const time_t[::1] prof_ptr
     cdef const double[::1] prof_pct
     cdef const time_t[::1] prof_ns
+    cdef const time_t[::1] hop_sg_ptr        # 802.1Qci stream gate in front of each hop (may be empty)
+    cdef const time_t[::1] hop_sg_cycle
+    cdef const time_t[::1] sg_open           # open intervals, sorted, within [0, cycle) + length
+    cdef const time_t[::1] sg_close
+    cdef const time_t[::1] sg_octets         # IntervalOctetMax (MAC bytes)
+    cdef const time_t[::1] frame_mac_bytes
     cdef const flag_t[::1] stream_class
     cdef const flag_t[::1] stream_frer
     cdef const time_t[::1] stream_frame_ptr
@@ -175,6 +183,7 @@ cdef class EventLoop:
     cdef const time_t[::1] src_cycle_ns
     cdef const time_t[::1] src_off_ptr
     cdef const time_t[::1] src_off_ns
+    cdef const time_t[::1] src_jitter_ns     # a release leaves the talker up to this much later
     cdef const time_t[::1] route_src_ptr
     cdef const idx_t[::1] route_src
     cdef const time_t[::1] ctl_time
@@ -246,9 +255,12 @@ cdef class EventLoop:
     cdef flag_t[::1] lst_takeany
     cdef time_t[::1] lst_last
     cdef uint64_t[::1] rng
+    cdef time_t[::1] sg_used
+    cdef int64_t[::1] sg_epoch
     # --- outputs (OUT) ---
     cdef public int64_t[::1] stream_sent
     cdef public int64_t[::1] stream_dropped
+    cdef public int64_t[::1] stream_policed    # S*2: [late (gate closed), over the interval's octets]
     cdef public int64_t[::1] lst_duplicates
     cdef public int64_t[::1] lst_rogue
     cdef public Py_ssize_t rec_n, trace_n
@@ -283,15 +295,19 @@ cdef class EventLoop:
         self.hop_port = a["hop_port"]; self.hop_stream = a["hop_stream"]
         self.hop_child_ptr = a["hop_child_ptr"]; self.hop_child = a["hop_child"]
         self.hop_prop_ns = a["hop_prop_ns"]; self.hop_proc_ns = a["hop_proc_ns"]
+        self.hop_proc_var_ns = a["hop_proc_var_ns"]
         self.hop_profile = a["hop_profile"]; self.hop_hold_ns = a["hop_hold_ns"]
         self.hop_listener = a["hop_listener"]
         self.prof_ptr = a["prof_ptr"]; self.prof_pct = a["prof_pct"]; self.prof_ns = a["prof_ns"]
+        self.hop_sg_ptr = a["hop_sg_ptr"]; self.hop_sg_cycle = a["hop_sg_cycle"]
+        self.sg_open = a["sg_open"]; self.sg_close = a["sg_close"]; self.sg_octets = a["sg_octets"]
+        self.frame_mac_bytes = a["frame_mac_bytes"]
         self.stream_class = a["stream_class"]; self.stream_frer = a["stream_frer"]
         self.stream_frame_ptr = a["stream_frame_ptr"]; self.frame_wire_bytes = a["frame_wire_bytes"]
         self.src_stream = a["src_stream"]; self.src_route = a["src_route"]; self.src_hop = a["src_hop"]
         self.src_frame = a["src_frame"]; self.src_count = a["src_count"]
         self.src_cycle_ns = a["src_cycle_ns"]; self.src_off_ptr = a["src_off_ptr"]
-        self.src_off_ns = a["src_off_ns"]
+        self.src_off_ns = a["src_off_ns"]; self.src_jitter_ns = a["src_jitter_ns"]
         self.route_src_ptr = a["route_src_ptr"]; self.route_src = a["route_src"]
         self.ctl_time = a["ctl_time"]; self.ctl_op = a["ctl_op"]; self.ctl_a = a["ctl_a"]
         self.ctl_b = a["ctl_b"]
@@ -344,6 +360,9 @@ cdef class EventLoop:
         self.rng = np.zeros(4, np.uint64)
         _seed_rng(self.rng, seed)
         self.stream_sent = np.zeros(n_streams, np.int64); self.stream_dropped = np.zeros(n_streams, np.int64)
+        self.stream_policed = np.zeros(2 * n_streams, np.int64)
+        self.sg_used = np.zeros(self.sg_open.shape[0], np.int64)
+        self.sg_epoch = np.full(self.sg_open.shape[0], -1, np.int64)
         self.lst_duplicates = np.zeros(n_lst, np.int64); self.lst_rogue = np.zeros(n_lst, np.int64)
         self.rec_cap = record_capacity
         self.rec_stream = np.zeros(self.rec_cap, np.int32); self.rec_seq = np.zeros(self.rec_cap, np.int64)
@@ -848,9 +867,54 @@ cdef class EventLoop:
         self.pk_tc[k] = self.stream_class[s]
         self._enqueue(p, k, now)
 
+    cdef int _gate_verdict(self, idx_t k, idx_t h, time_t now) noexcept nogil:
+        """802.1Qci stream gate of hop ``h``: 0 pass, 1 closed (late), 2 over the interval's octets."""
+        cdef Py_ssize_t lo = self.hop_sg_ptr[h], hi = self.hop_sg_ptr[h + 1], e = -1, a, b, mid
+        cdef time_t cycle, pos, x
+        cdef int64_t epoch
+        cdef int wrap
+        if lo == hi:
+            return 0
+        cycle = self.hop_sg_cycle[h]
+        pos = now % cycle
+        for wrap in range(2):                 # an interval may run past the cycle end
+            x = pos + wrap * cycle
+            a = lo
+            b = hi - 1
+            if self.sg_open[a] > x:
+                continue
+            while a < b:
+                mid = (a + b + 1) >> 1
+                if self.sg_open[mid] <= x:
+                    a = mid
+                else:
+                    b = mid - 1
+            if x <= self.sg_close[a]:
+                e = a
+                pos = x
+                break
+        if e < 0:
+            return 1
+        epoch = (now - pos) // cycle
+        if self.sg_epoch[e] != epoch:
+            self.sg_epoch[e] = epoch
+            self.sg_used[e] = 0
+        if self.sg_used[e] + self.frame_mac_bytes[self.pk_frame[k]] > self.sg_octets[e]:
+            return 2
+        self.sg_used[e] += self.frame_mac_bytes[self.pk_frame[k]]
+        return 0
+
     cdef void _ev_enqueue(self, idx_t k, idx_t h, time_t now) noexcept nogil:
+        cdef int verdict
         if self._lost_in_flight(k):
             self._drop(k, self.pk_from[k], now)
+            return
+        verdict = self._gate_verdict(k, h, now)
+        if verdict:
+            self.pk_hop[k] = h
+            self.stream_policed[2 * self.pk_stream[k] + verdict - 1] += 1
+            self._trace(TR_POLICE, now, self.hop_port[h], k)
+            self._free(k)
             return
         self._to_hop(k, h, now)
 
@@ -872,6 +936,8 @@ cdef class EventLoop:
     cdef time_t _forward_delay(self, idx_t h) noexcept nogil:
         cdef time_t d = self.hop_proc_ns[h], x
         cdef idx_t prof = self.hop_profile[h]
+        if self.hop_proc_var_ns[h] > 0:
+            d -= <time_t>(_uniform(self.rng) * <double>(self.hop_proc_var_ns[h] + 1))
         if prof >= 0:
             x = self._sample(prof)
             if x < self.hop_hold_ns[h]:
@@ -987,19 +1053,24 @@ cdef class EventLoop:
     cdef void _ev_release(self, idx_t src, time_t now) noexcept nogil:
         cdef idx_t s = self.src_stream[src], k
         cdef int64_t inst = self.src_k[src], nf
-        cdef time_t t
+        cdef time_t t, late = 0
         if not self.src_active[src]:
             return
+        if self.src_jitter_ns[src] > 0:
+            late = <time_t>(_uniform(self.rng) * <double>(self.src_jitter_ns[src] + 1))
         nf = self.stream_frame_ptr[s + 1] - self.stream_frame_ptr[s]
         k = self._alloc()
         self.pk_stream[k] = s
         self.pk_seq[k] = inst * nf + self.src_frame[src]
-        self.pk_send[k] = now
+        self.pk_send[k] = now + late
         self.pk_frame[k] = <idx_t>(self.stream_frame_ptr[s] + self.src_frame[src])
         self.pk_from[k] = -1
         if self.src_count[src]:
             self.stream_sent[s] += 1
-        self._to_hop(k, self.src_hop[src], now)
+        if late:
+            self._push(now + late, EV_ENQUEUE, k, self.src_hop[src])
+        else:
+            self._to_hop(k, self.src_hop[src], now)
         t = self._release_time(src, inst + 1)
         self.src_k[src] = inst + 1
         if t < self.release_until:

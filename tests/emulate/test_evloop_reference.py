@@ -31,7 +31,8 @@ def tiny_cases(draw):
     nodes, links = {}, []
     for i in range(n_bridges):
         feats = ["qbv"] + draw(st.lists(st.sampled_from(["qbu", "cbs", "frer"]), unique=True))
-        nodes[f"sw-{i}"] = {"kind": "bridge", "features": feats, "processing": f"{draw(st.integers(0, 5))}us"}
+        nodes[f"sw-{i}"] = {"kind": "bridge", "features": feats, "processing": f"{draw(st.integers(0, 5))}us",
+                            "processing_min": f"{draw(st.integers(0, 2))}us"}
     for i in range(1, n_bridges):
         links.append({"ends": [f"sw-{i - 1}", f"sw-{i}"], "rate": draw(st.sampled_from(rates[1:])), "length": "20m"})
     if n_bridges == 3 and draw(st.booleans()):
@@ -39,7 +40,7 @@ def tiny_cases(draw):
     stations = []
     for i in range(draw(st.integers(2, 4))):
         name = f"es-{i}"
-        nodes[name] = {"kind": "end-station"}
+        nodes[name] = {"kind": "end-station", "release_jitter": f"{draw(st.sampled_from([0, 0, 3, 40]))}us"}
         links.append({"ends": [name, f"sw-{draw(st.integers(0, n_bridges - 1))}"],
                       "rate": draw(st.sampled_from(rates)), "length": f"{draw(st.integers(1, 90))}m"})
         stations.append(name)
@@ -90,7 +91,8 @@ def tiny_cases(draw):
         preemption=draw(st.booleans()),
         express_classes=tuple(draw(st.lists(st.integers(0, 7), unique=True, max_size=4))),
         cbs_idle_slope={draw(st.integers(0, 7)): draw(st.sampled_from([0.1, 0.5]))} if draw(st.booleans()) else {},
-        frer_history=draw(st.sampled_from([2, 8, 64])), queue_limit=draw(st.sampled_from([3, 4096])))
+        frer_history=draw(st.sampled_from([2, 8, 64])), queue_limit=draw(st.sampled_from([3, 4096])),
+        vary=draw(st.booleans()))
     return problem, schedule, scenario, draw(st.integers(0, 2**64 - 1))
 
 
@@ -108,6 +110,7 @@ def test_event_loop_matches_reference(case):
     assert (loop.n_events, loop.n_tx) == (ref.events, ref.n_tx)
     assert np.asarray(loop.stream_sent).tolist() == ref.sent
     assert np.asarray(loop.stream_dropped).tolist() == ref.dropped
+    assert np.asarray(loop.stream_policed).tolist() == ref.policed
     assert np.asarray(loop.lst_duplicates).tolist() == ref.duplicates
 
 
@@ -161,10 +164,26 @@ def _directed_cases():
                         [stream("up", "ue", ["a"], period="1ms", deadline="1ms")])
     yield held, release_schedule(held, {"up": 100_000}), Scenario(20_000_000, failures=(
         Failure("link", "ue--5gs", 3_050_000, 3_200_000), Failure("link", "ue--5gs", 9_050_000, 9_150_000)))
+    yield held, _policed(held, release_schedule(held, {"up": 100_000}, cycle_ns=2_000_000)), Scenario(40_000_000)
+
+
+def _policed(problem, schedule):
+    """Stream gates on the 5G egress hop (frames enter it at 11 848 and 1 011 848 ns of each 2 ms):
+    one interval with too few octets, one that closes just before the frame (both reasons)."""
+    from dataclasses import replace
+    from tsnplan.schedule.psfp import StreamGates
+    hop = next(h for h in range(problem.n_hops) if problem.hop_profile[h] >= 0)
+    mac = int(problem.frame_mac_bytes[0])
+    i32, i64 = np.int32, np.int64
+    gates = StreamGates(np.zeros(2, i32), np.full(2, hop, i32), np.zeros(2, i32), np.arange(2, dtype=i32),
+                        np.array([0, 1_000_000], i64), np.array([500_000, 1_011_000], i64),
+                        np.array([mac - 1, mac], i64))
+    return replace(schedule, stream_gates=gates)
 
 
 @pytest.mark.parametrize("case", list(_directed_cases()),
-                         ids=["preemption", "cbs", "frer", "protect", "reroute", "reroute-gates", "5g-hold-failures"])
+                         ids=["preemption", "cbs", "frer", "protect", "reroute", "reroute-gates", "5g-hold-failures",
+                              "5g-stream-gates"])
 def test_directed_features_match_reference(case):
     problem, schedule, scenario = case
     arrays, _ = build_inputs(problem, schedule, scenario, 3)
@@ -173,3 +192,13 @@ def test_directed_features_match_reference(case):
     ref.run(int(arrays["stop_ns"]))
     assert trace == ref.trace and records == ref.records
     assert np.asarray(loop.lst_duplicates).tolist() == ref.duplicates
+    assert np.asarray(loop.stream_policed).tolist() == ref.policed
+
+
+def test_stream_gates_police_for_both_reasons():
+    """The directed 802.1Qci case drops every frame: half after the gate closed, half over the octets."""
+    problem, schedule, scenario = list(_directed_cases())[-1]
+    arrays, _ = build_inputs(problem, schedule, scenario, 3)
+    loop, _, records = run_kernel(arrays, 3, int(arrays["stop_ns"]))
+    assert np.asarray(loop.stream_policed).tolist() == [20, 20]
+    assert not records

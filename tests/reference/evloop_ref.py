@@ -16,7 +16,8 @@ HELD = 8
 PRIO = {"control": 0, "release": 1, "background": 1, "enqueue": 2, "deliver": 3, "tx_end": 4, "kick": 5, "plca": 5}
 PRE_FIRST, PRE_LAST, IFG, PRE_GAP, PRE_RESUME = 68, 64, 12, 16, 8
 CBS_MAX_DT = 100_000_000
-TR = {"tx_start": 1, "tx_end": 2, "preempt": 3, "resume": 4, "deliver": 5, "duplicate": 6, "rogue": 7, "drop": 8}
+TR = {"tx_start": 1, "tx_end": 2, "preempt": 3, "resume": 4, "deliver": 5, "duplicate": 6, "rogue": 7, "drop": 8,
+      "police": 9}
 
 
 def splitmix64(x):
@@ -83,6 +84,8 @@ class ReferenceLoop:
         self.recov, self.hist, self.takeany, self.last = [0] * n_lst, [0] * n_lst, [1] * n_lst, [0] * n_lst
         self.rng = Xoshiro(seed)
         self.sent, self.dropped = [0] * n_streams, [0] * n_streams
+        self.policed = [0] * (2 * n_streams)
+        self.gate_used = {}    # stream-gate interval -> (cycle instance, octets passed)
         self.duplicates, self.rogue = [0] * n_lst, [0] * n_lst
         self.children = [[] for _ in a["hop_port"]]
         for h in range(len(a["hop_port"])):
@@ -124,6 +127,9 @@ class ReferenceLoop:
             if kind == "enqueue":
                 if self.lost_in_flight(x):
                     self.drop(x, x.origin, t)
+                elif self.stream_gate(x, y, t):
+                    x.hop = y
+                    self.log("police", t, self.a["hop_port"][y], x)
                 else:
                     self.to_hop(x, y, t)
             elif kind == "tx_end":
@@ -146,6 +152,32 @@ class ReferenceLoop:
                         self.plca_next(x, t)
             else:
                 self.control(x, t)
+
+    def stream_gate(self, pkt, h, now):
+        """802.1Qci: is the frame dropped by hop h's stream gate (counted by reason)?"""
+        a = self.a
+        lo, hi = a["hop_sg_ptr"][h], a["hop_sg_ptr"][h + 1]
+        if lo == hi:
+            return False
+        cycle = a["hop_sg_cycle"][h]
+        hit = None
+        for e in range(lo, hi):
+            for x in (now % cycle, now % cycle + cycle):
+                if a["sg_open"][e] <= x <= a["sg_close"][e] and hit is None:
+                    hit = (e, (now - x) // cycle)
+        if hit is None:
+            self.policed[2 * pkt.stream] += 1
+            return True
+        e, instance = hit
+        seen, used = self.gate_used.get(e, (None, 0))
+        used = used if seen == instance else 0
+        size = a["frame_mac_bytes"][pkt.frame]
+        if used + size > a["sg_octets"][e]:
+            self.gate_used[e] = (instance, used)
+            self.policed[2 * pkt.stream + 1] += 1
+            return True
+        self.gate_used[e] = (instance, used + size)
+        return False
 
     # --- gates and shapers
     def entries(self, g):
@@ -406,6 +438,8 @@ class ReferenceLoop:
     def forward_delay(self, h):
         a = self.a
         d = a["hop_proc_ns"][h]
+        if a["hop_proc_var_ns"][h] > 0:
+            d -= int(self.rng.uniform() * float(a["hop_proc_var_ns"][h] + 1))
         if a["hop_profile"][h] >= 0:
             d += max(self.sample(a["hop_profile"][h]), a["hop_hold_ns"][h])
         return d
@@ -492,10 +526,14 @@ class ReferenceLoop:
         k = self.src_k[src]
         n_frames = a["stream_frame_ptr"][s + 1] - a["stream_frame_ptr"][s]
         frame = a["stream_frame_ptr"][s] + a["src_frame"][src]
-        pkt = Packet(s, k * n_frames + a["src_frame"][src], now, frame, 0, 0)
+        late = int(self.rng.uniform() * float(a["src_jitter_ns"][src] + 1)) if a["src_jitter_ns"][src] > 0 else 0
+        pkt = Packet(s, k * n_frames + a["src_frame"][src], now + late, frame, 0, 0)
         if a["src_count"][src]:
             self.sent[s] += 1
-        self.to_hop(pkt, a["src_hop"][src], now)
+        if late:
+            self.push(now + late, "enqueue", pkt, a["src_hop"][src])
+        else:
+            self.to_hop(pkt, a["src_hop"][src], now)
         self.src_k[src] = k + 1
         t = self.release_time(src, k + 1)
         if t < a["release_until"]:

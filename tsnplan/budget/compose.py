@@ -13,6 +13,7 @@ import numpy as np
 from tsnplan._ext import budget as _kernel
 from tsnplan.budget.calculus import calculus_bounds
 from tsnplan.budget.fiveg import convolve_combinations
+from tsnplan.budget.miss import miss_probabilities, profile_support
 from tsnplan.budget.hops import CUT_THROUGH_BYTES, HopTerms, hop_terms, listener_paths
 from tsnplan.budget.result import UNBOUNDED, Basis, BudgetResult, Composition
 from tsnplan.errors import InternalError, UsageError
@@ -186,6 +187,10 @@ def compute_budget(problem: CompiledProblem, schedule: ScheduleResult | None = N
     deadline = problem.stream_deadline_ns[stream_of_listener]
     allowed = problem.stream_jitter_ns[stream_of_listener]
     meets = (latency != UNBOUNDED) & (latency <= deadline) & ((allowed < 0) | (jitter <= allowed))
+    miss, consequence, miss_warnings = miss_probabilities(problem, schedule, percentile, stochastic)
+    warnings += miss_warnings
+    support = tuple(profile_support(problem, percentile))
+    warnings += [s.warning for s in support if s.warning]
 
     return BudgetResult(
         problem=problem, percentile=percentile, sync_error_ns=sync_error_ns,
@@ -200,7 +205,8 @@ def compute_budget(problem: CompiledProblem, schedule: ScheduleResult | None = N
         listener_min_ns=lat_min, listener_jitter_ns=jitter, listener_stochastic=stochastic,
         listener_composition=tuple(composition), listener_meets=meets,
         calculus_iterations=calc.iterations, gated_by_schedule=calc.gated_by_schedule,
-        warnings=tuple(warnings),
+        warnings=tuple(warnings), listener_miss_probability=miss, listener_miss_consequence=consequence,
+        fiveg_support=support,
     )
 
 

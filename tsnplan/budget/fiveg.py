@@ -15,7 +15,7 @@ from tsnplan._ext import budget as _kernel
 from tsnplan.model.compile import INDEX, TIME
 from tsnplan.model.media.fiveg import DelayProfile
 
-__all__ = ["GRID_BINS", "MIN_GRID_NS", "grid_step_ns", "profile_pmf", "convolve_combinations"]
+__all__ = ["GRID_BINS", "MIN_GRID_NS", "grid_step_ns", "profile_cdf", "profile_pmf", "convolve_combinations"]
 
 GRID_BINS = 2000          # bins across the widest profile
 MIN_GRID_NS = 100
@@ -26,7 +26,7 @@ def grid_step_ns(profiles: list[DelayProfile]) -> int:
     return max(MIN_GRID_NS, -(-widest // GRID_BINS))
 
 
-def _cdf(profile: DelayProfile, delay_ns: int) -> float:
+def profile_cdf(profile: DelayProfile, delay_ns: int) -> float:
     """P(delay <= delay_ns) of the piecewise-linear quantile table."""
     delays = [d for _, d in profile.points]
     i = bisect.bisect_right(delays, delay_ns)
@@ -42,7 +42,7 @@ def profile_pmf(profile: DelayProfile, step_ns: int) -> tuple[int, np.ndarray]:
     """(first grid index, masses): bin k holds P((k-1)*step < delay <= k*step)."""
     first = profile.min_ns // step_ns
     last = -(-profile.max_ns // step_ns)
-    edges = [_cdf(profile, k * step_ns) for k in range(first, last + 1)]
+    edges = [profile_cdf(profile, k * step_ns) for k in range(first, last + 1)]
     if first == last:
         return first, np.ones(1)
     masses = np.diff(np.array(edges))

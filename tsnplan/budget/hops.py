@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tsnplan.model.compile import NO_HOP, NO_PROFILE, TIME, CompiledProblem
+from tsnplan.model.compile import NO_HOP, NO_PROFILE, TIME, CompiledProblem, fiveg_residence_ns
 from tsnplan.model.media.ethernet import Medium
 from tsnplan.model.media.t1s import BIT_TIME_NS, BEACON_BT, PlcaConfig, access_wait_ns, cycle_ns, frame_time_ns
 from tsnplan.model.network import NodeKind
@@ -81,6 +81,9 @@ def hop_terms(problem: CompiledProblem, percentile: float) -> HopTerms:
     has_parent = problem.hop_parent != NO_HOP
     parent_port = hop_port[np.where(has_parent, problem.hop_parent, 0)] if n_hops else hop_port
     processing = np.where(has_parent, port_proc[hop_port], 0).astype(TIME)
+    ue_to_ue = has_parent & (port_radio[hop_port] == 1) & (port_radio[parent_port] == 1)
+    for h in np.flatnonzero(ue_to_ue):
+        processing[h] = fiveg_residence_ns(src_nodes[hop_port[h]], True)
     rate = problem.port_rate_bps
     cut_through = (has_parent & (port_ct[hop_port] == 1)
                    & (rate[hop_port] <= rate[parent_port])).astype(np.int8)

@@ -88,6 +88,9 @@ class BudgetResult:
     calculus_iterations: int
     gated_by_schedule: bool
     warnings: tuple[str, ...] = ()
+    listener_miss_probability: np.ndarray | None = None   # float: per frame, stochastic paths (budget/miss.py)
+    listener_miss_consequence: tuple[str, ...] = ()
+    fiveg_support: tuple = ()          # media.fiveg.Support per 5G profile crossed: data behind the percentile
 
     @property
     def n_failing(self) -> int:

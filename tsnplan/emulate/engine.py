@@ -58,8 +58,10 @@ from tsnplan.model.media.t1s import BEACON_BT, BIT_TIME_NS, PlcaConfig
 from tsnplan.model.network import Feature, NodeKind
 from tsnplan.emulate.capture import PcapngWriter
 from tsnplan.emulate.frames import FrameTemplates
-from tsnplan.emulate.result import EmulationResult, LatencyAccumulator, ListenerStats
+from tsnplan.emulate.result import POLICE_REASONS, EmulationResult, LatencyAccumulator, ListenerStats
 from tsnplan.emulate.scenario import Reroute, Scenario, check_failures
+from tsnplan.model.tolerance import min_processing_ns, min_propagation_ns
+from tsnplan.schedule.psfp import merged_intervals
 
 __all__ = ["build_inputs", "EngineMaps", "run_emulation", "CTL_FAIL", "CTL_RESTORE", "CTL_SWITCH",
            "CTL_GATES", "BACKGROUND_CLASS"]
@@ -85,16 +87,39 @@ class EngineMaps:
 class _Builder:
     """Accumulates routes (hop trees with release sources) in kernel layout."""
 
-    def __init__(self, problem: CompiledProblem, phases: np.ndarray):
+    def __init__(self, problem: CompiledProblem, phases: np.ndarray, variation: "_Variation | None" = None):
         self.base = problem
         self.phases = phases
-        self.hop = {k: [] for k in ("port", "stream", "parent", "prop", "proc", "profile", "hold", "listener")}
-        self.src = {k: [] for k in ("stream", "route", "hop", "frame", "count", "cycle")}
+        self.variation = variation
+        self._gate_rows: dict[int, dict[tuple[int, int], list[int]]] = {}   # schedule -> (stream, hop) -> gate rows
+        self.hop = {k: [] for k in ("port", "stream", "parent", "prop", "proc", "proc_var", "profile", "hold",
+                                    "listener")}
+        self.gates: list[tuple[int, list[tuple[int, int, int]]]] = []   # per hop: (cycle, intervals)
+        self.src = {k: [] for k in ("stream", "route", "hop", "frame", "count", "cycle", "jitter")}
         self.src_offsets: list[list[int]] = []
         self.route_src: list[list[int]] = []
         self.profiles: list = []
         self._profile_index: dict[int, int] = {}
         self.maps = EngineMaps()
+
+    def _stream_gate(self, schedule, s: int, h: int, clock_ns: int) -> tuple[int, list[tuple[int, int, int]]]:
+        """The 802.1Qci stream gate the schedule configures in front of hop ``h`` of stream ``s``:
+        (cycle, merged open intervals with their octet budgets, on a clock ``clock_ns`` off true
+        time); (0, []) when there is none."""
+        gates = getattr(schedule, "stream_gates", None)
+        if gates is None or not len(gates):
+            return 0, []
+        index = self._gate_rows.get(id(schedule))
+        if index is None:
+            index = self._gate_rows[id(schedule)] = {}
+            for i, key in enumerate(zip(gates.stream.tolist(), gates.hop.tolist())):
+                index.setdefault(key, []).append(i)
+        rows = index.get((s, h))
+        if not rows:
+            return 0, []
+        cycle = int(schedule.hyperperiod_ns)
+        return cycle, merged_intervals(gates.open_ns[rows] + clock_ns, gates.close_ns[rows] + clock_ns,
+                                       gates.max_octets[rows], cycle)
 
     def _profile(self, profile) -> int:
         key = id(profile)
@@ -132,14 +157,19 @@ class _Builder:
             parent = int(pb.hop_parent[h])
             port = base.port_index[pb.port_names[pb.hop_port[h]]]
             fixed, profile, hold = self._forwarding(pb, h)
+            prop, spread = int(pb.hop_prop_ns[h]), 0
+            if self.variation is not None:
+                spread, prop = self.variation.forwarding(pb, h, prop)
             self.hop["port"].append(port)
             self.hop["stream"].append(s)
             self.hop["parent"].append(local[parent] if parent != NO_HOP else -1)
-            self.hop["prop"].append(int(pb.hop_prop_ns[h]))
+            self.hop["prop"].append(prop)
             self.hop["proc"].append(fixed)
+            self.hop["proc_var"].append(spread)
             self.hop["profile"].append(profile)
             self.hop["hold"].append(hold)
             self.hop["listener"].append(targets.get(h, -1))
+            self.gates.append(self._stream_gate(sb, s_b, h, self.variation.clock_of_port(pb, h) if self.variation else 0))
             self.maps.hop_stream.append(s)
             self.maps.hop_replica.append(int(pb.hop_replica[h]))
             ports.add(port)
@@ -147,6 +177,8 @@ class _Builder:
                 roots.append(h)
         n_frames = int(base.frame_ptr[s + 1] - base.frame_ptr[s])
         offsets = self._release_offsets(s, pb, sb, s_b, roots, n_frames) or fallback_offsets
+        if self.variation is not None:
+            offsets = self.variation.releases(pb, s_b, offsets)
         sources = []
         for i, h in enumerate(roots):
             cycle, per_frame = offsets[min(i, len(offsets) - 1)]
@@ -158,6 +190,7 @@ class _Builder:
                 self.src["frame"].append(f)
                 self.src["count"].append(1 if i == 0 else 0)
                 self.src["cycle"].append(cycle)
+                self.src["jitter"].append(self.variation.release_jitter(pb, s_b) if self.variation else 0)
                 self.src_offsets.append(per_frame[f])
         self.route_src.append(sources)
         self.maps.route_stream.append(s)
@@ -189,6 +222,54 @@ class _Builder:
         return [(period, [[int(self.phases[s])]] * n_frames)]
 
 
+class _Variation:
+    """Independent draws within the declared tolerances (model/tolerance.py), from their own
+    seeded generator: a clock offset per node within +-sync_error/2 and a propagation per link
+    between the fastest cable of its medium and the planned one; the kernel draws per frame a
+    forwarding delay between ``processing_min`` and ``processing`` and a release up to the
+    talker's ``release_jitter`` late."""
+
+    def __init__(self, problem: CompiledProblem, seed: int):
+        self.rng = np.random.default_rng([seed & 0xFFFFFFFF, 0x7A51])
+        network = problem.network
+        half = 0 if problem.timing == "tsnkit" else int(network.sync_error_ns) // 2
+        self.clock = {n: int(self.rng.integers(-half, half + 1)) for n in problem.node_names}
+        self.cable = {link.key: float(self.rng.random()) for link in network.links}
+        self.tsnkit = problem.timing == "tsnkit"
+
+    def clock_of_port(self, pb: CompiledProblem, h: int) -> int:
+        return self.clock[pb.node_names[pb.port_src[pb.hop_port[h]]]]
+
+    def forwarding(self, pb: CompiledProblem, h: int, prop: int) -> tuple[int, int]:
+        """(how much faster than ``processing`` the node may forward, the kernel draws it per
+        frame; the link's propagation, drawn once) of hop ``h``."""
+        if self.tsnkit:
+            return 0, prop
+        port = pb.network.ports[pb.port_names[pb.hop_port[h]]]
+        prop -= int((prop - min_propagation_ns(prop)) * self.cable[port.link.key])
+        node = pb.network.node(port.src)
+        spread = 0
+        if pb.hop_parent[h] >= 0 and pb.hop_profile[h] < 0:
+            spread = node.processing_ns - min_processing_ns(node)
+        return spread, prop
+
+    def releases(self, pb: CompiledProblem, s: int, offsets):
+        """Release offsets on the talker's clock."""
+        talker = pb.streams.by_id()[pb.stream_ids[s]].talker
+        jitter = 0 if self.tsnkit else pb.network.node(talker).release_jitter_ns
+        shift = self.clock[talker]
+        return [(cycle, [[o + shift for o in frame] for frame in per_frame]) for cycle, per_frame in offsets]
+
+    def release_jitter(self, pb: CompiledProblem, s: int) -> int:
+        """Up to how late the talker of stream ``s`` sends (the kernel draws it per release)."""
+        return 0 if self.tsnkit else pb.network.node(pb.streams.by_id()[pb.stream_ids[s]].talker).release_jitter_ns
+
+    def gate_base(self, problem: CompiledProblem, port: int, base: int, cycle: int) -> int:
+        """A port's gate-list base on its bridge's clock, kept at or below 0 (the kernel's
+        position in the cycle is ``now - base``, never negative)."""
+        return (base + self.clock[problem.node_names[problem.port_src[port]]]) % cycle - cycle
+
+
 class _GateLists:
     """Gate lists in kernel layout, one row each with its own cycle: row p is port p's list at the
     start of the run; a reroute's schedule adds the rows it installs."""
@@ -196,6 +277,7 @@ class _GateLists:
     def __init__(self, problem: CompiledProblem, schedule):
         self.rows: list[tuple[tuple[int, ...], tuple[int, ...], int, int]] = []   # starts, gates, cycle, base
         gcl = schedule.gcl if schedule is not None else None
+        self.row_port: list[int] = list(range(problem.n_ports))
         for p in range(problem.n_ports):
             self.rows.append(self._row(gcl, p))
 
@@ -227,6 +309,7 @@ class _GateLists:
             if row != self.rows[q]:
                 out.append((q, len(self.rows)))
                 self.rows.append(row)
+                self.row_port.append(q)
         return out
 
     def arrays(self) -> dict:
@@ -309,7 +392,12 @@ def build_inputs(problem: CompiledProblem, schedule, scenario: Scenario, seed: i
     n_ports, n_streams = problem.n_ports, problem.n_streams
     rng = np.random.default_rng(seed)
     phases = np.array([rng.integers(0, int(p)) for p in problem.stream_period_ns], _I64)
-    builder = _Builder(problem, phases)
+    for sid, phase in (scenario.phases or {}).items():
+        if sid in problem.stream_index:
+            s = problem.stream_index[sid]
+            phases[s] = int(phase) % int(problem.stream_period_ns[s])
+    variation = _Variation(problem, seed) if scenario.vary else None
+    builder = _Builder(problem, phases, variation)
     standby: dict[int, int] = {}
     refused = set(schedule.unscheduled) if schedule is not None else set()
     for s in range(n_streams):
@@ -405,6 +493,9 @@ def build_inputs(problem: CompiledProblem, schedule, scenario: Scenario, seed: i
     period = int(problem.stream_period_ns.max()) if n_streams else 0
     slowest = max([int(p.max_ns) for p in builder.profiles] or [0])
     gcl = gate_lists.arrays()
+    if variation is not None:
+        gcl["gcl_base"] = np.array([variation.gate_base(problem, q, int(b), int(c)) for q, b, c in
+                                    zip(gate_lists.row_port, gcl["gcl_base"], gcl["gcl_cycle"])], _I64)
     drain = scenario.drain_ns if scenario.drain_ns is not None else \
         2 * max(deadline, period, int(gcl["gcl_cycle"].max()), slowest, 1_000_000)
     arrays = dict(
@@ -414,16 +505,19 @@ def build_inputs(problem: CompiledProblem, schedule, scenario: Scenario, seed: i
         hop_port=np.array(hop["port"], _I32), hop_stream=np.array(hop["stream"], _I32),
         hop_child_ptr=child_ptr, hop_child=children.astype(_I32),
         hop_prop_ns=np.array(hop["prop"], _I64), hop_proc_ns=np.array(hop["proc"], _I64),
+        hop_proc_var_ns=np.array(hop["proc_var"], _I64),
         hop_profile=np.array(hop["profile"], _I32), hop_hold_ns=np.array(hop["hold"], _I64),
         hop_listener=np.array(hop["listener"], _I32),
         prof_ptr=np.array(prof_ptr, _I64), prof_pct=np.array(prof_pct, np.float64), prof_ns=np.array(prof_ns, _I64),
+        **_gate_arrays(builder.gates),
         stream_class=np.ascontiguousarray(stream_class),
         stream_frer=(problem.stream_redundancy == REDUNDANCY_FRER).astype(_I8),
         stream_frame_ptr=problem.frame_ptr.astype(_I64), frame_wire_bytes=problem.frame_wire_bytes.astype(_I64),
+        frame_mac_bytes=problem.frame_mac_bytes.astype(_I64),
         src_stream=np.array(builder.src["stream"], _I32), src_route=np.array(builder.src["route"], _I32),
         src_hop=np.array(builder.src["hop"], _I32), src_frame=np.array(builder.src["frame"], _I32),
         src_count=np.array(builder.src["count"], _I8), src_cycle_ns=np.array(builder.src["cycle"], _I64),
-        src_off_ptr=src_off_ptr, src_off_ns=np.array([o for offs in builder.src_offsets for o in offs], _I64),
+        src_off_ptr=src_off_ptr, src_jitter_ns=np.array(builder.src["jitter"], _I64), src_off_ns=np.array([o for offs in builder.src_offsets for o in offs], _I64),
         route_src_ptr=route_src_ptr, route_src=np.array([i for r in builder.route_src for i in r], _I32),
         ctl_time=np.array([c[0] for c in controls], _I64), ctl_op=np.array([c[1] for c in controls], _I32),
         ctl_a=np.array([c[2] for c in controls], _I32), ctl_b=np.array([c[3] for c in controls], _I32),
@@ -450,6 +544,15 @@ def _explicit_releases(builder: _Builder, problem: CompiledProblem, scenario: Sc
             times = explicit[s]
             builder.src_offsets[i] = times
             builder.src["cycle"][i] = max(int(scenario.duration_ns), times[-1]) + 1
+
+
+def _gate_arrays(gates: list[tuple[int, list[tuple[int, int, int]]]]) -> dict:
+    """Stream gates in kernel layout: hop h's intervals in ``sg_*[hop_sg_ptr[h]:hop_sg_ptr[h+1]]``."""
+    ptr = np.cumsum([0] + [len(iv) for _, iv in gates]).astype(_I64)
+    flat = [x for _, iv in gates for x in iv]
+    return dict(hop_sg_ptr=ptr, hop_sg_cycle=np.array([max(c, 1) for c, _ in gates], _I64),
+                sg_open=np.array([x[0] for x in flat], _I64), sg_close=np.array([x[1] for x in flat], _I64),
+                sg_octets=np.array([x[2] for x in flat], _I64))
 
 
 def _reroute_route(builder: _Builder, problem: CompiledProblem, schedule, reroute) -> tuple[int, int]:
@@ -561,7 +664,10 @@ def _result(problem, schedule, scenario, seed, loop, stats, wall, captured, pcap
                 deadline_misses=int(stats.misses[l]), min_ns=low, mean_ns=mean, p99_ns=p99, max_ns=high,
                 histogram=histogram))
     dropped = {problem.stream_ids[s]: int(n) for s, n in enumerate(np.asarray(loop.stream_dropped)) if n}
+    policed_counts = np.asarray(loop.stream_policed).reshape(-1, len(POLICE_REASONS))
+    policed = {problem.stream_ids[s]: {r: int(n) for r, n in zip(POLICE_REASONS, row) if n}
+               for s, row in enumerate(policed_counts) if row.any()}
     return EmulationResult(duration_ns=int(scenario.duration_ns), seed=seed, events=int(loop.n_events),
                            frame_hops=int(loop.n_tx), listeners=tuple(listeners), dropped=dropped,
                            failures=tuple(f.label for f in scenario.failures), captured=captured, pcap=pcap,
-                           wall_seconds=wall, not_admitted=tuple(sorted(refused)))
+                           wall_seconds=wall, not_admitted=tuple(sorted(refused)), policed=policed)

@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["ListenerStats", "EmulationResult", "LatencyAccumulator", "SIGNIFICANT_BITS"]
+__all__ = ["ListenerStats", "EmulationResult", "LatencyAccumulator", "SIGNIFICANT_BITS", "POLICE_REASONS"]
+
+#: why an 802.1Qci stream gate dropped a frame (kernel order)
+POLICE_REASONS = ("gate-closed", "octets-exceeded")
 
 SIGNIFICANT_BITS = 11
 _LISTENER_SHIFT = 48
@@ -69,6 +72,7 @@ class EmulationResult:
     pcap: str | None = None
     wall_seconds: float = 0.0
     not_admitted: tuple[str, ...] = ()   # streams the schedule could not place: not sent
+    policed: dict[str, dict[str, int]] = field(default_factory=dict)  # 802.1Qci drops per stream and reason
 
     @property
     def ok(self) -> bool:

@@ -64,6 +64,9 @@ class Scenario:
     queue_limit: int = 4096               # frames per traffic-class queue before tail drop
     drain_ns: int | None = None           # after the duration, time to deliver frames in flight
     release_times: dict[str, tuple[int, ...]] = field(default_factory=dict)  # stream -> explicit releases (replay)
+    vary: bool = False                    # draw clocks, cables, forwarding, talker releases within
+                                          # the declared tolerances (model/tolerance.py)
+    phases: dict[str, int] | None = None  # release phase (ns into the period) of unscheduled streams
 
 
 def parse_failure(text: str) -> Failure:

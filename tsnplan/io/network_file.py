@@ -11,7 +11,7 @@ from tsnplan.model.media.ethernet import MEDIUM_SPECS, NS_PER_M, Medium
 from tsnplan.model.media.fiveg import BUILTIN_PROFILES, DelayProfile, FiveGProfile, profile_from_samples
 from tsnplan.model.media.t1l import T1L_MAX_LINK_DELAY_NS
 from tsnplan.model.media.t1s import PlcaConfig
-from tsnplan.model.network import Feature, Link, Network, Node, NodeKind
+from tsnplan.model.network import DEFAULT_SYNC_ERROR_NS, Feature, Link, Network, Node, NodeKind
 from tsnplan.units import format_rate_bps, parse_length_m, parse_rate_bps, parse_time_ns
 
 __all__ = ["network_from_doc", "NODE_DEFAULTS"]
@@ -28,7 +28,7 @@ NODE_DEFAULTS: dict[NodeKind, dict] = {
 
 _NODE_KEYS = {"kind", "processing", "queues", "features", "gcl_max_entries", "gcl_granularity",
               "cut_through", "profile", "ds_tt_residence", "nw_tt_residence", "hold_and_forward",
-              "plca", "description", "id"}
+              "plca", "description", "id", "processing_min", "release_jitter"}
 _LINK_KEYS = {"ends", "medium", "rate", "length", "propagation", "phy_latency", "plca_id", "description"}
 _PLCA_KEYS = {"node_count", "to_timer", "burst_count", "burst_timer"}
 
@@ -40,7 +40,7 @@ def _top_level(doc, file: str, problems: list[Problem]):
     for key, line in getattr(doc, "duplicates", []):
         problems.append(Problem(file, "", f"key {key!r} appears twice", line))
     top = FieldReader(file, "", doc, problems)
-    top.unknown_keys({"network", "description", "defaults", "profiles", "nodes", "links", "streams"})
+    top.unknown_keys({"network", "description", "sync_error", "defaults", "profiles", "nodes", "links", "streams"})
     return top
 
 
@@ -52,6 +52,8 @@ def network_from_doc(doc, file: str, base_dir: Path = Path(".")) -> tuple[Networ
     if top is None:
         return None, problems
     name = top.text("network", default=Path(file).stem)
+    sync_error = top.get("sync_error", parse_time_ns, default=DEFAULT_SYNC_ERROR_NS)
+    sync_error = DEFAULT_SYNC_ERROR_NS if sync_error is None else sync_error
     defaults = _read_defaults(doc.get("defaults"), file, problems)
     user_profiles = _read_profiles(doc.get("profiles"), file, base_dir, problems)
     declared: set[str] = set()
@@ -60,7 +62,7 @@ def network_from_doc(doc, file: str, base_dir: Path = Path(".")) -> tuple[Networ
     _check_segments(nodes, links, file, problems)
     if problems:
         return None, problems
-    return Network(name, list(nodes.values()), links, file, user_profiles), problems
+    return Network(name, list(nodes.values()), links, file, user_profiles, sync_error), problems
 
 
 def _read_defaults(section, file, problems) -> dict:
@@ -203,6 +205,8 @@ def _read_node(node_id, spec, line, file, defaults, user_profiles, problems) -> 
         ds_tt_residence_ns=values.get("ds_tt_residence", parse_time_ns, default=0),
         nw_tt_residence_ns=values.get("nw_tt_residence", parse_time_ns, default=0),
         hold_and_forward=values.flag("hold_and_forward"),
+        processing_min_ns=values.get("processing_min", parse_time_ns, default=None),
+        release_jitter_ns=values.get("release_jitter", parse_time_ns, default=0) or 0,
         plca=plca, line=line,
     )
     return node  # even with bad fields: its kind still lets the links to it be checked

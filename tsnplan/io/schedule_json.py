@@ -19,6 +19,7 @@ from tsnplan.errors import InputError, Problem
 from tsnplan.io.files import read_text
 from tsnplan.model.compile import MAX_HYPERPERIOD_NS, CompiledProblem, compile_problem
 from tsnplan.model.routing import Routes
+from tsnplan.schedule.psfp import StreamGates
 from tsnplan.schedule.result import Explanation, Gcl, ScheduleResult, ScheduleStatus
 
 __all__ = ["schedule_to_json", "schedule_from_json", "write_schedule", "read_schedule", "load_schedule_doc",
@@ -92,6 +93,7 @@ def schedule_to_json(problem: CompiledProblem, result: ScheduleResult) -> dict:
             **({"replica_paths": [list(p) if p else None for p in problem.routes.replicas[stream_id]]}
                if stream_id in problem.routes.replicas else {}),
             "windows": windows,
+            **_gates_doc(problem, result, s, repeat),
             "latency_ns": {problem.node_names[problem.listener_node[l]]: int(result.listener_latency_ns[l])
                            for l in range(lo, hi)},
         }
@@ -108,6 +110,26 @@ def schedule_to_json(problem: CompiledProblem, result: ScheduleResult) -> dict:
         "ports": ports,
         "streams": streams,
     }
+
+
+def _gates_doc(problem: CompiledProblem, result: ScheduleResult, s: int, repeat: bool) -> dict:
+    """``{"stream_gates": [...]}`` for a stream policed by 802.1Qci gates (tsnplan/schedule/psfp.py), else {}."""
+    gates = result.stream_gates
+    rows = gates.of_stream(s) if gates is not None else []
+    out = []
+    for i in sorted(rows, key=lambda i: (int(gates.instance[i]), int(gates.open_ns[i]), int(gates.frame[i]))):
+        if repeat and gates.instance[i] != 0:
+            continue
+        hop = int(gates.hop[i])
+        entry = {"port": problem.port_names[problem.hop_port[hop]], "frame": int(gates.frame[i]),
+                 "open_ns": int(gates.open_ns[i]), "close_ns": int(gates.close_ns[i]),
+                 "max_octets": int(gates.max_octets[i])}
+        if problem.hop_replica[hop]:
+            entry["replica"] = int(problem.hop_replica[hop])
+        if not repeat:
+            entry["instance"] = int(gates.instance[i])
+        out.append(entry)
+    return {"stream_gates": out} if out else {}
 
 
 def write_schedule(path: str | Path, problem: CompiledProblem, result: ScheduleResult) -> None:
@@ -198,6 +220,7 @@ def schedule_from_json(doc, problem: CompiledProblem, file: str = "schedule.json
         problem = compile_problem(problem.network, problem.streams, rerouted,
                                   percentile=problem.percentile, timing=problem.timing)
     ptr, hops, frames, insts, starts, ends = [0], [], [], [], [], []
+    gate_rows: list[tuple] = []
     classes = np.zeros(problem.n_streams, dtype=np.int8)
     latency = np.full(int(problem.listener_ptr[-1]), -1, dtype=np.int64)
     for stream_id in streams_doc:
@@ -208,6 +231,7 @@ def schedule_from_json(doc, problem: CompiledProblem, file: str = "schedule.json
         if isinstance(entry, dict):
             try:
                 _read_stream_windows(problem, s, entry, hyper, hops, frames, insts, starts, ends)
+                gate_rows += _read_stream_gates(problem, s, entry, hyper)
                 traffic_class = _int(entry.get("traffic_class", int(problem.stream_class[s])), "traffic_class")
                 if traffic_class > 7:
                     raise ValueError(f"traffic_class must be 0-7, got {traffic_class}")
@@ -235,7 +259,8 @@ def schedule_from_json(doc, problem: CompiledProblem, file: str = "schedule.json
         window_start_ns=np.array(starts, dtype=np.int64), window_end_ns=np.array(ends, dtype=np.int64),
         stream_class=classes, listener_latency_ns=latency, gcl=gcl, explanations=explanations,
         warnings=warnings,
-        extra={"problem": problem} if problem is not original else {})
+        extra={"problem": problem} if problem is not original else {},
+        stream_gates=_gates_from_rows(gate_rows))
 
 
 def _listener_paths(raw, stream, network, optional: bool) -> tuple:
@@ -314,6 +339,42 @@ def _read_stream_windows(problem, s, entry, hyper, hops, frames, insts, starts, 
             instances = [(k, start + k * period, end + k * period) for k in range(hyper // period)]
         for k, a, b in instances:
             hops.append(hop_of_port[key]); frames.append(frame); insts.append(k); starts.append(a); ends.append(b)
+
+
+def _read_stream_gates(problem, s, entry, hyper) -> list[tuple]:
+    """(stream, hop, frame, instance, open, close, octets) of the stream's ``stream_gates`` (optional key)."""
+    gates = entry.get("stream_gates", [])
+    if not isinstance(gates, list):
+        raise ValueError("'stream_gates' must be a list")
+    hop_of_port = {}
+    for h in range(int(problem.hop_ptr[s]), int(problem.hop_ptr[s + 1])):
+        hop_of_port.setdefault((int(problem.hop_port[h]), int(problem.hop_replica[h])), h)
+    period = int(problem.stream_period_ns[s])
+    explicit = any(isinstance(g, dict) and "instance" in g for g in gates)
+    rows = []
+    for g in gates:
+        if not isinstance(g, dict):
+            raise ValueError("a stream gate must be a mapping")
+        key = (problem.port_index.get(g.get("port")), _int(g.get("replica", 0), "replica"))
+        if key not in hop_of_port:
+            raise ValueError(f"stream gate on port {g.get('port')!r}, which is not on the stream's route")
+        opened, closed = _int(g.get("open_ns"), "open_ns"), _int(g.get("close_ns"), "close_ns")
+        if closed < opened:
+            raise ValueError(f"stream gate on {g['port']} closes before it opens")
+        frame, octets = _int(g.get("frame", 0), "frame"), _int(g.get("max_octets"), "max_octets")
+        instances = [_int(g.get("instance", 0), "instance")] if explicit else range(hyper // period)
+        for k in instances:
+            shift = 0 if explicit else k * period
+            rows.append((s, hop_of_port[key], frame, k, opened + shift, closed + shift, octets))
+    return rows
+
+
+def _gates_from_rows(rows: list[tuple]):
+    if not rows:
+        return None
+    cols = list(zip(*rows))
+    return StreamGates(*(np.array(c, dtype=np.int32) for c in cols[:4]),
+                       *(np.array(c, dtype=np.int64) for c in cols[4:]))
 
 
 def _read_gcl(ports_doc, problem, hyper, file, problems) -> Gcl | None:

@@ -35,7 +35,7 @@ from tsnplan.model.streams import Redundancy, StreamSet
 from tsnplan.model.traffic_types import traffic_class
 
 __all__ = ["CompiledProblem", "compile_problem", "NO_HOP", "NO_PROFILE", "TIME", "INDEX",
-           "hyperperiod_ns", "MAX_HYPERPERIOD_NS", "fiveg_hop_profiles", "TIMING_IEEE", "TIMING_TSNKIT",
+           "hyperperiod_ns", "MAX_HYPERPERIOD_NS", "fiveg_hop_profiles", "fiveg_residence_ns", "TIMING_IEEE", "TIMING_TSNKIT",
            "REDUNDANCY_NONE", "REDUNDANCY_FRER", "REDUNDANCY_PROTECT", "REDUNDANCY_REROUTE"]
 
 TIME = np.int64
@@ -122,6 +122,14 @@ def hyperperiod_ns(periods: list[int] | np.ndarray, source: str = "streams") -> 
 def _fiveg_profile(network: Network, node_id: str) -> FiveGProfile:
     node = network.node(node_id)
     return BUILTIN_PROFILES.get(node.profile or "", None) or network.user_profiles[node.profile]
+
+
+def fiveg_residence_ns(node, ue_to_ue: bool) -> int:
+    """Processing and translator residence of a 5G bridge: DS-TT + NW-TT between a device and the
+    network side, DS-TT twice between two devices (UE to UE, no NW-TT on the path)."""
+    if ue_to_ue:
+        return node.processing_ns + 2 * node.ds_tt_residence_ns
+    return node.processing_ns + node.ds_tt_residence_ns + node.nw_tt_residence_ns
 
 
 def fiveg_hop_profiles(network: Network, node_id: str, in_port: str, out_port: str) -> list[DelayProfile]:
@@ -263,7 +271,7 @@ class _HopBuilder:
             return self._processing.get(node_id, 0), NO_PROFILE
         node = self.network.node(node_id)
         parts = fiveg_hop_profiles(self.network, node_id, f"{path[i - 1]}->{node_id}", f"{node_id}->{path[i + 1]}")
-        delay = node.processing_ns + node.ds_tt_residence_ns + node.nw_tt_residence_ns
+        delay = fiveg_residence_ns(node, len(parts) == 2)
         delay += sum(p.quantile_ns(self.percentile) for p in parts)
         key = "+".join(p.name for p in parts)
         if key not in self._profile_index:

@@ -21,7 +21,10 @@ from tsnplan.model.media.ethernet import Medium
 from tsnplan.model.media.fiveg import FiveGProfile
 from tsnplan.model.media.t1s import PlcaConfig
 
-__all__ = ["NodeKind", "Feature", "Node", "Link", "Port", "Network", "port_name"]
+__all__ = ["NodeKind", "Feature", "Node", "Link", "Port", "Network", "port_name", "DEFAULT_SYNC_ERROR_NS"]
+
+#: gPTP precision of a plant that declares none (802.1AS design goal, domain.md §8)
+DEFAULT_SYNC_ERROR_NS = 1000
 
 
 class NodeKind(str, Enum):
@@ -54,6 +57,8 @@ class Node:
     ds_tt_residence_ns: int = 0                # 5G: UE + DS-TT residence
     nw_tt_residence_ns: int = 0                # 5G: NW-TT + UPF residence
     hold_and_forward: bool = False             # 5G: de-jitter at the egress translator
+    processing_min_ns: int | None = None       # fastest forwarding (None: always ``processing_ns``)
+    release_jitter_ns: int = 0                 # end station: how late after its window a talker may send
     plca: PlcaConfig | None = None             # T1S segment
     line: int | None = field(default=None, compare=False)
 
@@ -103,8 +108,9 @@ class Network:
     """A factory network: an undirected graph of nodes and links with derived egress ports."""
 
     def __init__(self, name: str, nodes: list[Node], links: list[Link], source: str = "",
-                 user_profiles: dict[str, FiveGProfile] | None = None):
+                 user_profiles: dict[str, FiveGProfile] | None = None, sync_error_ns: int = DEFAULT_SYNC_ERROR_NS):
         self.name = name
+        self.sync_error_ns = sync_error_ns    # gPTP precision: largest offset between two clocks
         self.source = source
         self.user_profiles = dict(user_profiles or {})
         self._records: dict[str, Node] = {node.id: node for node in sorted(nodes, key=lambda n: n.id)}
@@ -190,7 +196,7 @@ class Network:
         keep_nodes = [n for n in self.nodes if n.id not in nodes]
         keep_links = [l for l in self.links
                       if frozenset((l.a, l.b)) not in dead and l.a not in nodes and l.b not in nodes]
-        return Network(self.name, keep_nodes, keep_links, self.source, self.user_profiles)
+        return Network(self.name, keep_nodes, keep_links, self.source, self.user_profiles, self.sync_error_ns)
 
     def __repr__(self) -> str:
         return f"Network({self.name!r}, {len(self._records)} nodes, {len(self._links)} links)"

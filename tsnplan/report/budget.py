@@ -43,6 +43,9 @@ def budget_to_json(result: BudgetResult, stream: str | None = None) -> dict:
                 "slack_ns": None if latency == UNBOUNDED else int(problem.stream_deadline_ns[s]) - latency,
                 "hops": [_hop_json(hop) for hop in result.hops(l, 0)],
             }
+            if result.listener_stochastic[l] and result.listener_miss_probability is not None:
+                entry["miss_probability"] = float(result.listener_miss_probability[l])
+                entry["miss_consequence"] = result.listener_miss_consequence[l]
             if problem.listener_hop_alt[l] >= 0:
                 failure = int(result.listener_failure_ns[l])
                 entry["single_failure_latency_ns"] = None if failure == UNBOUNDED else failure
@@ -55,7 +58,11 @@ def budget_to_json(result: BudgetResult, stream: str | None = None) -> dict:
                               "basis": result.stream_basis[s].value, "listeners": listeners}
     return {"format": FORMAT, "network": problem.network.name, "percentile": result.percentile,
             "sync_error_ns": result.sync_error_ns, "all_met": result.all_met,
-            "warnings": list(result.warnings), "streams": streams}
+            "warnings": list(result.warnings),
+            "fiveg_support": [{"profile": s.profile, "percentile": s.percentile, "samples": s.samples,
+                               "samples_beyond": s.samples_beyond, "method": s.method, "supported": not s.warning}
+                              for s in result.fiveg_support],
+            "streams": streams}
 
 
 def _hop_json(hop) -> dict:
@@ -131,6 +138,9 @@ def _render_breakdown(result: BudgetResult, l: int, console) -> None:
     for name in HOP_TERMS:
         legend.append("█ ", style=_TERM_STYLE[name]).append(_SHORT[name] + "  ")
     console.print(legend)
+    if result.listener_stochastic[l] and result.listener_miss_probability is not None:
+        console.print(f"per-frame miss probability {result.listener_miss_probability[l]:.3g}: "
+                      f"{result.listener_miss_consequence[l]}")
 
 
 def _render_closest(result: BudgetResult, console, top: int) -> None:

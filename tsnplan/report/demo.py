@@ -17,6 +17,7 @@ def demo_to_json(plant_name: str, result) -> dict:
         "frer_streams": list(result.frer_streams),
         "frer_frames_lost": result.frer_losses,
         "late_frames": result.late_frames,
+        "verdict": result.verdict.to_json(),
         "schedule": schedule_to_report_json(result.problem, result.schedule),
         "budget": budget_to_json(result.budget),
         "emulation": emulation_to_json(result.emulation),
@@ -40,10 +41,13 @@ def render_demo(plant_name: str, plant, result, console) -> None:
     if result.frer_streams:
         console.print(f"802.1CB streams: {len(result.frer_streams)}; frames lost under the failure: "
                       + ("[green]none[/green]" if not losses else f"[bold red]{losses}[/bold red]"))
-    unprotected = sum(s.lost for s in result.emulation.listeners if s.stream not in result.frer_streams)
-    if unprotected:
-        console.print(f"{unprotected} frames of streams without 802.1CB were lost on the failed link "
+    verdict = result.verdict
+    explained = sum(v.lost for v in verdict.listeners if v.explained_by == "failure")
+    if explained:
+        console.print(f"{explained} frames of streams without 802.1CB whose route crosses the failed link were lost "
                       "(expected: `tsnplan heal` shows which streams survive which failure)")
+    for line in verdict.problems():
+        console.print(f"[bold red]not explained by the failure[/bold red]: {line}")
     if result.late_frames:
         console.print(f"[bold red]{result.late_frames} frames arrived after their deadline[/bold red]")
     console.print("[green]the plan holds[/green]" if result.ok else "[bold red]the plan does not hold[/bold red]")

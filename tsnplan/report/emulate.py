@@ -8,7 +8,7 @@ from rich.text import Text
 from tsnplan.emulate.result import EmulationResult, ListenerStats
 from tsnplan.report.format import fmt_ns
 
-__all__ = ["render_emulation", "emulation_to_json", "FORMAT"]
+__all__ = ["render_emulation", "emulation_to_json", "FORMAT", "phase_sweep_to_json", "render_phase_sweep"]
 
 FORMAT = "tsnplan-emulation/1"
 _HIST_BINS = 16
@@ -33,6 +33,8 @@ def emulation_to_json(result: EmulationResult) -> dict:
     for s in result.listeners:
         entry = streams.setdefault(s.stream, {"listeners": {}, "dropped_copies": result.dropped.get(s.stream, 0)})
         entry["listeners"][s.listener] = _listener_json(s)
+        if s.stream in result.policed:
+            entry["policed"] = dict(result.policed[s.stream])
     return {"format": FORMAT, "duration_ns": result.duration_ns, "seed": result.seed, "events": result.events,
             "frame_hops": result.frame_hops, "failures": list(result.failures), "ok": result.ok,
             "captured_frames": result.captured, "pcap": result.pcap,
@@ -87,6 +89,9 @@ def render_emulation(result: EmulationResult, console, stream: str | None = None
     if result.not_admitted:
         console.print("[yellow]not admitted[/yellow] (no window in the schedule, not sent): "
                       + ", ".join(result.not_admitted))
+    if result.policed:
+        console.print("policed by 802.1Qci stream gates (one frame each, not the frames after it): " + ", ".join(
+            f"{sid} {n} {reason}" for sid, reasons in sorted(result.policed.items()) for reason, n in reasons.items()))
     if result.pcap:
         console.print(f"capture: {result.captured:,} frames written to {result.pcap}")
     chosen = [s for s in result.listeners if s.stream == stream] if stream else \
@@ -100,3 +105,28 @@ def render_emulation(result: EmulationResult, console, stream: str | None = None
         console.print(f"[bold red]requirements not met[/bold red]: {lost} frames lost, {late} deadline misses")
     else:
         console.print("[green]every frame arrived within its deadline[/green]")
+
+
+def phase_sweep_to_json(sweep) -> dict:
+    """``tsnplan-phase-sweep/1``: per listener the worst latency over every phase set and its run."""
+    deadline = {(s.stream, s.listener): s.deadline_ns for s in sweep.runs[0].listeners} if sweep.runs else {}
+    return {"format": "tsnplan-phase-sweep/1", "runs": len(sweep.runs), "ok": sweep.ok,
+            "lost": sweep.lost, "late": sweep.late, "phase_sets": [dict(sorted(p.items())) for p in sweep.phase_sets],
+            "listeners": [{"stream": k[0], "listener": k[1], "max_ns": v[0], "run": v[1],
+                           "deadline_ns": deadline.get(k)} for k, v in sorted(sweep.worst.items())]}
+
+
+def render_phase_sweep(sweep, console, top: int = 40) -> None:
+    table = Table(title=f"phase sweep: {len(sweep.runs)} runs", title_justify="left", box=box.SIMPLE_HEAD,
+                  pad_edge=False)
+    for column in ("stream -> listener", "worst", "run", "deadline"):
+        table.add_column(column, justify="left" if column.startswith("stream") else "right", overflow="fold")
+    deadline = {(s.stream, s.listener): s.deadline_ns for s in sweep.runs[0].listeners} if sweep.runs else {}
+    rows = sorted(sweep.worst.items(), key=lambda kv: -kv[1][0] / max(1, deadline.get(kv[0], 1)))
+    for (stream, listener), (worst, run) in rows[:top]:
+        table.add_row(f"{stream} -> {listener}", _ns(worst), str(run), _ns(deadline.get((stream, listener))))
+    console.print(table)
+    if sweep.lost or sweep.late:
+        console.print(f"[bold red]over all runs: {sweep.lost} frames lost, {sweep.late} deadline misses[/bold red]")
+    else:
+        console.print("[green]no frame lost or late in any run[/green]")

@@ -8,7 +8,7 @@ from tsnplan.schedule.result import ScheduleResult
 from tsnplan.report.format import fmt_ns
 from tsnplan.units import format_time_ns
 
-__all__ = ["render_schedule", "schedule_to_report_json", "port_summary"]
+__all__ = ["render_schedule", "schedule_to_report_json", "port_summary", "render_verdict"]
 
 TIMELINE_WIDTH = 64           # cells of a gate timeline on a wide terminal
 MAX_STREAM_ROWS = 30
@@ -115,3 +115,14 @@ def render_schedule(problem: CompiledProblem, result: ScheduleResult, console, o
         console.print(f"  ... {len(result.explanations) - MAX_STREAM_ROWS} more streams not scheduled (see --json)")
     for w in result.warnings:
         console.print(f"[yellow]warning[/yellow]: {w}")
+
+
+def render_verdict(verdict, duration_ns: int, seed: int, console) -> None:
+    """The outcome of ``schedule --verify-by-emulation``."""
+    head = f"verified by emulation ({fmt_ns(duration_ns)}, seed {seed}): "
+    if verdict.ok:
+        console.print(head + "[green]no frame lost or late beyond what the 5G tail explains[/green]")
+        return
+    console.print(head + f"[bold red]{verdict.unexplained_lost} frames lost, {verdict.unexplained_late} late[/bold red]")
+    for line in verdict.problems()[:20]:
+        console.print(f"  {line}")

@@ -1,11 +1,14 @@
 """First-period starts → a verified ``ScheduleResult`` (windows, latencies, GCL, status)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from tsnplan.errors import InternalError
 from tsnplan.schedule.gcl import build_gcl
 from tsnplan.schedule.layout import Layout
+from tsnplan.schedule.psfp import stream_gates
 from tsnplan.schedule.result import Explanation, ScheduleResult, ScheduleStatus
 from tsnplan.schedule.verify import verify
 
@@ -83,6 +86,7 @@ def assemble(layout: Layout, hf_start: np.ndarray, placed: np.ndarray, explanati
         explanations=tuple(explanations), warnings=warnings, solve_seconds=solve_seconds,
         objective=objective,
         extra={"sync_error_ns": layout.sync, "quantum_ns": layout.quantum, "max_wait_ns": layout.max_wait})
+    result = replace(result, stream_gates=stream_gates(p, result, layout.hop_early, layout.sync))
     problems = verify(p, result, sync_error_ns=layout.sync, guard=layout.port_guard, quantum=layout.quantum)
     if problems:
         raise InternalError(f"{method} schedule failed verification: " + "; ".join(problems[:5]))

@@ -62,10 +62,11 @@ def explain(layout: Layout, failed: list[tuple[int, int, int, int]]) -> list[Exp
     out = []
     for s, status, port, owner in failed:
         sid = p.stream_ids[s]
-        deadline, period = int(p.stream_deadline_ns[s]), int(p.stream_period_ns[s])
+        deadline, period = int(p.stream_deadline_ns[s]) - layout.sync, int(p.stream_period_ns[s])
         need = min_latency_ns(layout, s)
         if need > min(deadline, period):
-            limit = "deadline" if deadline <= period else "period"
+            limit = (f"deadline less the {layout.sync} ns sync error" if layout.sync else "deadline") \
+                if deadline <= period else "period"
             out.append(Explanation(
                 sid, f"needs at least {need} ns end to end on its path, its {limit} is {min(deadline, period)} ns",
                 conflicts=(), suggestion="a longer deadline, faster links or a path with fewer hops"))

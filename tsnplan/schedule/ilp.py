@@ -95,7 +95,7 @@ def ilp_schedule(problem: CompiledProblem, options: ScheduleOptions, time_limit_
         if not alone[s]:
             model += z[s] == 0
             continue
-        T, nf, deadline = int(p.stream_period_ns[s]), int(layout.n_frames[s]), int(p.stream_deadline_ns[s])
+        T, nf, deadline = int(p.stream_period_ns[s]), int(layout.n_frames[s]), int(p.stream_deadline_ns[s]) - layout.sync
         for f in range(nf):
             t[s, f] = _var(model, f"u{s}_{f}", lowBound=0, upBound=T // q, cat="Integer")
         for f in range(nf):

@@ -15,6 +15,7 @@ import numpy as np
 from tsnplan.model.compile import NO_PROFILE, CompiledProblem, fiveg_hop_profiles, hyperperiod_ns
 from tsnplan.model.media.ethernet import Medium, ceil_div, tx_time_ns
 from tsnplan.model.media.t1s import PlcaConfig, access_wait_ns
+from tsnplan.model.tolerance import stream_release_jitter_ns, tolerance_spread_ns
 
 __all__ = ["ScheduleOptions", "Layout", "build_layout", "MAX_FRAME_WIRE_BYTES", "DEFAULT_SYNC_ERROR_NS"]
 
@@ -35,9 +36,10 @@ class ScheduleOptions:
     k_paths: int = 3                   # alternatives tried per listener when re-routing
 
     def sync(self, problem: CompiledProblem) -> int:
+        """``sync_error_ns``, else the plant's declared gPTP precision (network ``sync_error``)."""
         if self.sync_error_ns is not None:
             return int(self.sync_error_ns)
-        return 0 if problem.timing == "tsnkit" else DEFAULT_SYNC_ERROR_NS
+        return 0 if problem.timing == "tsnkit" else int(problem.network.sync_error_ns)
 
 
 def _ceil(a: np.ndarray | int, b: int):
@@ -95,6 +97,9 @@ def build_layout(problem: CompiledProblem, options: ScheduleOptions) -> Layout:
     over the hyperperiod, so it gets ``(hyper / cycle) * (max - 2) + 2`` as the bound: the windows
     repeat ``hyper / cycle`` times and every repetition needs at least one cycle's entries but
     the 2 of its tail.
+
+    A talker's first window also holds its declared ``release_jitter``: the frame may leave
+    anywhere in it, like a T1S member's frame in its PLCA room.
     """
     p = problem
     S = p.n_streams
@@ -114,8 +119,9 @@ def build_layout(problem: CompiledProblem, options: ScheduleOptions) -> Layout:
     frame = p.frame_ptr[stream] + local % nf
     tx = tx_time_ns(p.frame_wire_bytes[frame], p.port_rate_bps[p.hop_port[hop]])
     access = t1s_access_ns(p)[p.hop_port[hop]]
-    hf_len = np.ascontiguousarray(_ceil(tx + access, quantum), dtype=np.int64)
-    hf_slack = np.ascontiguousarray(np.where(access > 0, hf_len - tx, 0), dtype=np.int64)
+    jitter = np.where(p.hop_parent[hop] < 0, stream_release_jitter_ns(p)[stream], 0)
+    hf_len = np.ascontiguousarray(_ceil(tx + access + jitter, quantum), dtype=np.int64)
+    hf_slack = np.ascontiguousarray(np.where((access > 0) | (jitter > 0), hf_len - tx, 0), dtype=np.int64)
 
     cls = p.stream_class.astype(np.int8).copy()
     for s in scheduled:
@@ -199,10 +205,11 @@ def arrival_spread_ns(problem: CompiledProblem) -> np.ndarray:
 
     After a 5G bridge without hold-and-forward a frame arrives anywhere between the profile's
     minimum and its planning quantile, so another frame of its queue must not be waiting then
-    either (domain.md §4.5); with hold-and-forward the bridge re-times it to the quantile.
+    either (domain.md §4.5); with hold-and-forward the bridge re-times it to the quantile. Faster
+    cables and forwarding within the declared tolerances add to it (model/tolerance.py).
     """
     p = problem
-    out = np.zeros(p.n_hops, dtype=np.int64)
+    out = tolerance_spread_ns(p) if p.timing != "tsnkit" else np.zeros(p.n_hops, dtype=np.int64)
     for h in np.flatnonzero(p.hop_profile != NO_PROFILE):
         port = int(p.hop_port[h])
         node = p.node_names[p.port_src[port]]
@@ -210,5 +217,5 @@ def arrival_spread_ns(problem: CompiledProblem) -> np.ndarray:
             continue
         parent_port = int(p.hop_port[p.hop_parent[h]])
         parts = fiveg_hop_profiles(p.network, node, p.port_names[parent_port], p.port_names[port])
-        out[h] = sum(part.quantile_ns(p.percentile) - part.min_ns for part in parts)
+        out[h] += sum(part.quantile_ns(p.percentile) - part.min_ns for part in parts)
     return out

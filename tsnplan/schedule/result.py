@@ -83,6 +83,7 @@ class ScheduleResult:
     solve_seconds: float = 0.0
     objective: float | None = None
     extra: dict = field(default_factory=dict)
+    stream_gates: object | None = None   # psfp.StreamGates: 802.1Qci gates behind stochastic hops
 
     @property
     def unscheduled(self) -> tuple[str, ...]:

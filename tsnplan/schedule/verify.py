@@ -14,7 +14,8 @@ checked the same way. Returns human-readable problems (empty = valid):
   end) of two frames never overlap, so the FIFO order does not depend on the clocks; the earliest
   arrival counts from the parent window's end minus its PLCA room, and after a 5G bridge without
   hold-and-forward from the profile's minimum delay instead of the planning quantile;
-- latency per listener (either route) <= deadline and equal to the reported one; jitter <= limit;
+- latency per listener (either route) plus the sync error (the talker's and the listener's clocks
+  may differ by it) <= deadline, and equal to the reported one; jitter <= limit;
 - GCL: per port one cycle dividing the hyperperiod (checked repeated over it), at most
   ``port_gcl_max`` entries, durations on the port's
   granularity; during each window its class open and every other scheduled class closed; a
@@ -27,6 +28,7 @@ import math
 import numpy as np
 
 from tsnplan.model.compile import CompiledProblem, fiveg_hop_profiles
+from tsnplan.model.tolerance import stream_release_jitter_ns, tolerance_spread_ns
 from tsnplan.model.media.ethernet import Medium, ceil_div, tx_time_ns
 from tsnplan.model.media.t1s import PlcaConfig, access_wait_ns
 from tsnplan.schedule.result import ScheduleResult
@@ -86,7 +88,8 @@ def verify(problem: CompiledProblem, result: ScheduleResult, *, sync_error_ns: i
     port = p.hop_port[hop].astype(np.int64)
     tx = tx_time_ns(p.frame_wire_bytes[p.frame_ptr[wstream] + frame], p.port_rate_bps[port])
     plca_wait = _plca_wait(p)[port]
-    want = ceil_div(tx + plca_wait, q) * q
+    jitter = np.where(p.hop_parent[hop] < 0, stream_release_jitter_ns(p)[wstream], 0)
+    want = ceil_div(tx + plca_wait + jitter, q) * q
     for w in np.flatnonzero(end - start != want)[:limit]:
         out.append(f"stream {p.stream_ids[wstream[w]]}: window on {p.port_names[port[w]]} lasts "
                    f"{end[w] - start[w]} ns, transmission takes {want[w]} ns")
@@ -123,7 +126,7 @@ def verify(problem: CompiledProblem, result: ScheduleResult, *, sync_error_ns: i
                    f"before the frame can arrive ({arrival[w] + sync_error_ns} ns)")
     # frame isolation per (port, class)
     cls = r.stream_class[wstream].astype(np.int64)
-    slack = np.where(plca_wait > 0, end - start - tx, 0)
+    slack = np.where((plca_wait > 0) | (jitter > 0), end - start - tx, 0)
     early = np.zeros(len(hop), dtype=np.int64)
     early[child] = slack[pw] + _early_arrival(p)[hop[child]]
     res_a = np.where(parent >= 0, arrival - early - sync_error_ns, start)
@@ -137,7 +140,8 @@ def verify(problem: CompiledProblem, result: ScheduleResult, *, sync_error_ns: i
         a, b = o[i], o[i + 1]
         out.append(f"queue {cls[a]} of {p.port_names[port[a]]}: frames of {p.stream_ids[wstream[a]]} and "
                    f"{p.stream_ids[wstream[b]]} share it at once (no frame isolation)")
-    out += _verify_latency(p, r, hop, frame, inst, start, end, wstream, placed, order, key, fmax, imax, limit)
+    out += _verify_latency(p, r, hop, frame, inst, start, end, wstream, placed, order, key, fmax, imax, limit,
+                           sync_error_ns)
     out += _verify_gcl(p, r, hop, start, end, wstream, guard, limit)
     return out[:limit] if len(out) > limit else out
 
@@ -166,18 +170,19 @@ def _plca_wait(p: CompiledProblem) -> np.ndarray:
 
 
 def _early_arrival(p: CompiledProblem) -> np.ndarray:
-    """Per hop: planning quantile minus minimum of the 5G delay before it (0 with hold-and-forward)."""
-    out = np.zeros(p.n_hops, dtype=np.int64)
+    """Per hop: planning quantile minus minimum of the 5G delay before it (0 with hold-and-forward),
+    plus the declared tolerances of cable and forwarding (model/tolerance.py)."""
+    out = tolerance_spread_ns(p) if p.timing != "tsnkit" else np.zeros(p.n_hops, dtype=np.int64)
     for h in np.flatnonzero(p.hop_profile >= 0):
         port = int(p.hop_port[h])
         node = p.node_names[p.port_src[port]]
         if not p.network.node(node).hold_and_forward:
             parts = fiveg_hop_profiles(p.network, node, p.port_names[p.hop_port[p.hop_parent[h]]], p.port_names[port])
-            out[h] = sum(x.quantile_ns(p.percentile) - x.min_ns for x in parts)
+            out[h] += sum(x.quantile_ns(p.percentile) - x.min_ns for x in parts)
     return out
 
 
-def _verify_latency(p, r, hop, frame, inst, start, end, wstream, placed, order, key, fmax, imax, limit):
+def _verify_latency(p, r, hop, frame, inst, start, end, wstream, placed, order, key, fmax, imax, limit, sync=0):
     out = []
     sorted_keys = key[order]
 
@@ -201,9 +206,9 @@ def _verify_latency(p, r, hop, frame, inst, start, end, wstream, placed, order, 
                 per_instance.append(worst)
             lat = max(per_instance)
             name = p.node_names[p.listener_node[l]]
-            if lat > p.stream_deadline_ns[s]:
-                out.append(f"stream {p.stream_ids[s]}: latency to {name} {lat} ns exceeds the deadline "
-                           f"{int(p.stream_deadline_ns[s])} ns")
+            if lat + sync > p.stream_deadline_ns[s]:
+                out.append(f"stream {p.stream_ids[s]}: latency to {name} {lat} ns plus the sync error {sync} ns "
+                           f"exceeds the deadline {int(p.stream_deadline_ns[s])} ns")
             if int(r.listener_latency_ns[l]) != lat:
                 out.append(f"stream {p.stream_ids[s]}: reported latency to {name} "
                            f"{int(r.listener_latency_ns[l])} ns, the windows give {lat} ns")

@@ -38,6 +38,12 @@ def add_arguments(parser) -> None:
     parser.add_argument("--protection-switch", default="0ns", metavar="T",
                         help="PROTECT streams move to their backup route this long after a failure")
     parser.add_argument("--stream", metavar="ID", help="show the latency histogram of this stream")
+    parser.add_argument("--vary", action="store_true",
+                        help="clock offsets, cable and forwarding delays and talker releases drawn within "
+                             "the plant's declared tolerances (sync_error, processing_min, release_jitter)")
+    parser.add_argument("--phase-sweep", type=int, metavar="N",
+                        help="run 2N emulations with the unscheduled streams released at N systematic "
+                             "phases, in step and staggered; report each listener's worst latency")
 
 
 def _time(option: str, text: str) -> int:
@@ -45,6 +51,22 @@ def _time(option: str, text: str) -> int:
         return parse_time_ns(text)
     except ValueError as exc:
         raise UsageError(f"{option}: {exc}") from None
+
+
+def _phase_sweep(args, problem, schedule, scenario, console) -> ExitStatus:
+    from tsnplan.emulate.phases import sweep_phases
+    from tsnplan.report.emulate import phase_sweep_to_json, render_phase_sweep
+
+    if not 1 <= args.phase_sweep <= 1000:
+        raise UsageError("--phase-sweep must be 1-1000")
+    if args.pcap:
+        raise UsageError("--phase-sweep writes no capture (drop --pcap)")
+    sweep = sweep_phases(problem, schedule, scenario, args.phase_sweep, args.seed)
+    if args.json:
+        print_json(phase_sweep_to_json(sweep))
+    else:
+        render_phase_sweep(sweep, console)
+    return ExitStatus.OK if sweep.ok else ExitStatus.NOT_MET
 
 
 def run(args, console) -> ExitStatus:
@@ -68,7 +90,10 @@ def run(args, console) -> ExitStatus:
     scenario = Scenario(duration_ns=duration, failures=tuple(parse_failure(f) for f in args.fail),
                         background_load=background, capture_ports=capture, preemption=not args.no_preemption,
                         cbs_idle_slope=dict(parse_cbs(c) for c in args.cbs), frer_history=args.frer_history,
-                        protection_switch_ns=_time("--protection-switch", args.protection_switch))
+                        protection_switch_ns=_time("--protection-switch", args.protection_switch),
+                        vary=args.vary)
+    if args.phase_sweep is not None:
+        return _phase_sweep(args, problem, schedule, scenario, console)
     if args.json or not progress_enabled(console):
         result = run_emulation(problem, schedule, scenario, args.seed, pcap=args.pcap)
     else:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from tsnplan.errors import ExitStatus, InputError, Problem
+from tsnplan.errors import ExitStatus, InputError, Problem, UsageError
 from tsnplan.io.plant import load_plant
 from tsnplan.report.console import print_json, progress_enabled
 from tsnplan.units import parse_time_ns
@@ -39,11 +39,15 @@ def add_arguments(parser) -> None:
                         help="let frames wait up to T in a queue (default 0: no-wait)")
     parser.add_argument("--no-reroute", action="store_true", help="never move a stream off its shortest route")
     parser.add_argument("--top", type=int, default=6, metavar="N", help="gate timelines of the N busiest ports")
+    parser.add_argument("--verify-by-emulation", nargs="?", const=1_000_000_000, type=_time, metavar="T",
+                        help="emulate the schedule for T (default 1s) with no failure; exit 1 on any lost "
+                             "or late frame the 5G tail's stated probability does not explain")
+    parser.add_argument("--seed", type=int, default=0, help="random seed of --verify-by-emulation")
 
 
 def run(args, console) -> ExitStatus:
     from tsnplan.io.schedule_json import write_schedule
-    from tsnplan.report.schedule import render_schedule, schedule_to_report_json
+    from tsnplan.report.schedule import render_schedule, render_verdict, schedule_to_report_json
     from tsnplan.schedule import ScheduleOptions, ScheduleStatus, schedule
 
     plant = load_plant(args.network, args.streams)
@@ -61,8 +65,20 @@ def run(args, console) -> ExitStatus:
             write_schedule(args.output, problem, result)
         except OSError as exc:
             raise InputError([Problem(args.output, "", f"cannot write: {exc.strerror or exc}")]) from None
+    verdict = None
+    if args.verify_by_emulation is not None:
+        if args.verify_by_emulation <= 0:
+            raise UsageError("--verify-by-emulation needs a positive duration")
+        from tsnplan.emulate.verdict import verify_by_emulation
+        _, _, verdict = verify_by_emulation(problem, result, args.verify_by_emulation, args.seed)
     if args.json:
-        print_json(schedule_to_report_json(problem, result))
+        doc = schedule_to_report_json(problem, result)
+        if verdict is not None:
+            doc["verification"] = {"duration_ns": args.verify_by_emulation, "seed": args.seed, **verdict.to_json()}
+        print_json(doc)
     else:
         render_schedule(problem, result, console, output=args.output, top=args.top)
-    return ExitStatus.OK if result.status is ScheduleStatus.FEASIBLE else ExitStatus.NOT_MET
+        if verdict is not None:
+            render_verdict(verdict, args.verify_by_emulation, args.seed, console)
+    feasible = result.status is ScheduleStatus.FEASIBLE
+    return ExitStatus.OK if feasible and (verdict is None or verdict.ok) else ExitStatus.NOT_MET
