@@ -58,7 +58,7 @@ def calculus_bounds(problem: CompiledProblem, terms: HopTerms, active: np.ndarra
     n_hops, n_ports = problem.n_hops, problem.n_ports
     stream_of_hop = np.repeat(np.arange(problem.n_streams), np.diff(problem.hop_ptr))
     hop_active = active[stream_of_hop] == 1
-    hop_class = problem.stream_class[stream_of_hop].astype(np.int64)
+    hop_class = problem.hop_class.astype(np.int64)
     hop_port = problem.hop_port.astype(np.int64)
     max_wire = stream_max_wire_bytes(problem)
     hop_max = max_wire[stream_of_hop]
