@@ -74,10 +74,10 @@ def calculus_cases(draw):
         queue_block_bits=draw(st.lists(bits, min_size=n_queues, max_size=n_queues)),
         queue_idle_bps=draw(st.lists(st.one_of(st.just(0), st.integers(1, 10**9)), min_size=n_queues, max_size=n_queues)),
         queue_cbs_ns=draw(st.lists(st.integers(0, 50_000), min_size=n_queues, max_size=n_queues)),
-        port_avail_bps=[r * draw(st.integers(1, 10)) // 10 for r in forest["port_rate_bps"]],
-        port_gate_bits=draw(st.lists(bits, min_size=n_ports, max_size=n_ports)),
-        port_sched_bits=draw(st.lists(bits, min_size=n_ports, max_size=n_ports)),
-        port_sched_bps=draw(st.lists(st.integers(0, 10**8), min_size=n_ports, max_size=n_ports)),
+        queue_avail_bps=[forest["port_rate_bps"][p] * draw(st.integers(1, 10)) // 10 for p in queue_port],
+        queue_gate_bits=draw(st.lists(bits, min_size=n_queues, max_size=n_queues)),
+        queue_sched_bits=draw(st.lists(bits, min_size=n_queues, max_size=n_queues)),
+        queue_sched_bps=draw(st.lists(st.integers(0, 10**8), min_size=n_queues, max_size=n_queues)),
         max_iterations=draw(st.integers(1, 30)),
     )
 

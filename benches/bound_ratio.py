@@ -1,0 +1,79 @@
+"""Bound / emulated-worst ratio per traffic class on the shipped plants (docs/benchmarks.md).
+
+For every plant: schedule, budget with the schedule, then emulate with no failure over a set of
+seeds (each seed draws new release phases for the unscheduled streams). Per listener of an
+unscheduled stream bounded by network calculus (no 5G percentile on its path) the ratio is
+bound / worst emulated latency over all seeds; the table gives its range per class (the class
+of the stream's PCP on 8 queues) and counts listeners whose emulated latency exceeded the bound.
+
+    python benches/bound_ratio.py [--seeds 20] [--duration 100ms] [plant ...]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tsnplan.budget import compute_budget
+from tsnplan.emulate import Scenario, run_emulation
+from tsnplan.io.plant import load_plant
+from tsnplan.schedule import schedule
+from tsnplan.units import parse_time_ns
+
+TOPOLOGIES = Path(__file__).resolve().parent.parent / "topologies"
+PLANTS = ("body-shop-cell", "brownfield-line", "process-plant", "agv-hall")
+
+
+def plant_rows(name: str, seeds: range, duration_ns: int) -> tuple[list[tuple], int, int]:
+    """Rows (class, listeners, min ratio, max ratio, exceeded) and (lost, late) over every run."""
+    plant = load_plant(TOPOLOGIES / name / "network.yaml", TOPOLOGIES / name / "streams.yaml")
+    problem = plant.compile()
+    result = schedule(problem)
+    problem = result.extra.get("problem", problem)
+    budget = compute_budget(problem, result)
+    index = {}
+    for s, sid in enumerate(problem.stream_ids):
+        if problem.stream_scheduled[s]:
+            continue
+        for l in range(int(problem.listener_ptr[s]), int(problem.listener_ptr[s + 1])):
+            if not budget.listener_stochastic[l]:
+                index[sid, problem.node_names[problem.listener_node[l]]] = (l, int(problem.stream_class[s]))
+    worst = dict.fromkeys(index, 0)
+    lost = late = 0
+    for seed in seeds:
+        emulation = run_emulation(problem, result, Scenario(duration_ns=duration_ns), seed)
+        for st in emulation.listeners:
+            lost += st.lost
+            late += st.deadline_misses
+            key = (st.stream, st.listener)
+            if key in worst and st.max_ns is not None:
+                worst[key] = max(worst[key], st.max_ns)
+    by_class: dict[int, list[tuple[float, bool]]] = {}
+    for key, (l, cls) in index.items():
+        bound = int(budget.listener_latency_ns[l])
+        if worst[key] > 0:
+            by_class.setdefault(cls, []).append((bound / worst[key], worst[key] > bound))
+    rows = [(cls, len(v), min(r for r, _ in v), max(r for r, _ in v), sum(x for _, x in v))
+            for cls, v in sorted(by_class.items(), reverse=True)]
+    return rows, lost, late
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("plants", nargs="*", default=list(PLANTS))
+    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--duration", default="100ms")
+    args = parser.parse_args(argv)
+    duration = parse_time_ns(args.duration)
+    print(f"| plant | class | listeners | bound/emulated min | max | exceeded | lost | late |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name in args.plants:
+        rows, lost, late = plant_rows(name, range(1, args.seeds + 1), duration)
+        for cls, n, lo, hi, bad in rows:
+            print(f"| {name} | {cls} | {n} | {lo:.2f} | {hi:.2f} | {bad} | {lost} | {late} |")
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
