@@ -80,12 +80,13 @@ def test_t1l_one_kilometre_link(plant_from_yaml):
           - {id: valve-cmd, talker: plc, listeners: [valve], type: cyclic-synchronous, period: 10ms, payload: 42B, deadline: 1ms}
         """)
     result = compute_budget(problem)
-    # 1G hop 672 + 50; bridge 4 us; 10 Mb/s serialisation 67.2 us; 1000 m x 5 ns/m + 2 us T1L PHY
-    expected = T_SLOT_64_1G + 50 + 4000 + T_SLOT_64_10M + 5000 + 2000
-    assert expected == 78_922
+    # 1G hop 672 + 50; bridge 4 us; 10 Mb/s serialisation 67.2 us; 1000 m at 802.3cg's worst-case
+    # link delay (8834 ns for the reach, not 5 ns/m) + 2 us T1L PHY
+    expected = T_SLOT_64_1G + 50 + 4000 + T_SLOT_64_10M + 8834 + 2000
+    assert expected == 82_756
     assert result.listener_latency_ns.tolist() == [expected]
     last = result.hops(0)[-1]
-    assert (last.medium, last.transmission_ns, last.propagation_ns) == ("10base-t1l", T_SLOT_64_10M, 7000)
+    assert (last.medium, last.transmission_ns, last.propagation_ns) == ("10base-t1l", T_SLOT_64_10M, 10834)
 
 
 def _t1s_plant(plant_from_yaml, scheduled_type="configuration-diagnostics"):
