@@ -505,7 +505,8 @@ def run_emulation(problem: CompiledProblem, schedule, scenario: Scenario, seed: 
     def drain() -> None:
         records = loop.take_records()
         records["replica"] = hop_replica[records["hop"]]
-        stats.add(records["listener"], records["recv_ns"] - records["send_ns"])
+        frames = n_frames[records["stream"]]
+        stats.add(records["listener"], records["recv_ns"] - records["send_ns"], records["seq"] % frames == frames - 1)
         if record_sink is not None:
             record_sink(records)
         if loop.trace_n:
@@ -559,7 +560,7 @@ def _result(problem, schedule, scenario, seed, loop, stats, wall, captured, pcap
                 deadline_ns=int(problem.stream_deadline_ns[s]), sent=int(sent[s]), received=received,
                 lost=max(0, int(sent[s]) - received), duplicates_eliminated=int(dups[l]), rogue=int(rogue[l]),
                 deadline_misses=int(stats.misses[l]), min_ns=low, mean_ns=mean, p99_ns=p99, max_ns=high,
-                histogram=histogram))
+                histogram=histogram, message_min_ns=stats.message_min(l)))
     dropped = {problem.stream_ids[s]: int(n) for s, n in enumerate(np.asarray(loop.stream_dropped)) if n}
     return EmulationResult(duration_ns=int(scenario.duration_ns), seed=seed, events=int(loop.n_events),
                            frame_hops=int(loop.n_tx), listeners=tuple(listeners), dropped=dropped,
