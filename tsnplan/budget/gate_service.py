@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["effective_open", "rate_latency", "min_open_ns"]
+__all__ = ["effective_open", "rate_latency"]
 
 
 def effective_open(duration_ns: np.ndarray, gates: np.ndarray, tc: int, blocked_mask: int, lower_mask: int,
@@ -59,23 +59,3 @@ def rate_latency(starts: np.ndarray, lengths: np.ndarray, cycle_ns: int) -> tupl
     hi = starts * open_ns - before * cycle_ns
     lo = (starts + lengths) * open_ns - (before + lengths) * cycle_ns
     return open_ns, int(hi.max() - lo.min())
-
-
-def min_open_ns(starts: np.ndarray, lengths: np.ndarray, cycle_ns: int, window_ns: int) -> int:
-    """Exact least open time of the intervals in any window of ``window_ns`` (for checks and tests)."""
-    if window_ns <= 0:
-        return 0
-    full, rest = divmod(window_ns, cycle_ns)
-    total = int(lengths.sum())
-    if rest == 0:
-        return full * total
-    # the minimum is reached with the window starting where an interval ends, or ending where one starts
-    s = np.concatenate([starts, starts + cycle_ns, starts + 2 * cycle_ns])
-    e = s + np.concatenate([lengths] * 3)
-    cand = np.concatenate([(starts + lengths) % cycle_ns, (starts - rest) % cycle_ns])
-    best = None
-    for t in cand.tolist():
-        t0, t1 = t + cycle_ns, t + cycle_ns + rest
-        got = int(np.clip(np.minimum(e, t1) - np.maximum(s, t0), 0, None).sum())
-        best = got if best is None else min(best, got)
-    return full * total + best
