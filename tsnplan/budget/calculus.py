@@ -136,7 +136,8 @@ def calculus_bounds(problem: CompiledProblem, terms: HopTerms, active: np.ndarra
 
 def _worst_gcl_load(problem, active, own_tx_ns, queue_port, tail_ns, sched_bits, sched_bps) -> None:
     """Scheduled traffic of each queue's port as a token bucket, for the worst gate list: per
-    scheduled frame its transmission, a guard band and the queue's unusable tail, once per period."""
+    scheduled frame its transmission, a guard band and the queue's unusable tail, once per period.
+    Each hop's share is rounded up on its own, so the sums never fall short."""
     if not len(queue_port):
         return
     quantum = int(problem.time_quantum_ns)
@@ -149,15 +150,17 @@ def _worst_gcl_load(problem, active, own_tx_ns, queue_port, tail_ns, sched_bits,
     port = problem.hop_port[sched].astype(np.int64)
     frames = np.diff(problem.frame_ptr)[stream_of_hop[sched]]
     period = problem.stream_period_ns[stream_of_hop[sched]]
-    for q in range(len(queue_port)):
-        p = int(queue_port[q])
-        mine = port == p
-        if not mine.any():
-            continue
-        cost_ns = own_tx_ns[sched[mine]] + frames[mine] * (guard[p] + tail_ns[q])
-        bits = -(-(cost_ns * rate[p]) // NS)
-        sched_bits[q] = int(bits.sum())
-        sched_bps[q] = int((-(-(bits * NS) // period[mine])).sum())
+    c = rate[port]
+    fixed_ns = own_tx_ns[sched] + frames * guard[port]
+    per_port = np.zeros((4, problem.n_ports), dtype=TIME)
+    np.add.at(per_port[0], port, -(-(fixed_ns * c) // NS))                 # bits: frames + guards
+    np.add.at(per_port[1], port, -(-(fixed_ns * c) // period))             # their rate, bit/s
+    np.add.at(per_port[2], port, frames)                                   # tails per period
+    np.add.at(per_port[3], port, -(-(frames * NS) // period))              # tails per second (ceil)
+    qp = queue_port.astype(np.int64)
+    tail_bits = -(-(tail_ns * rate[qp]) // NS)
+    sched_bits[:] = per_port[0, qp] + per_port[2, qp] * tail_bits
+    sched_bps[:] = per_port[1, qp] + per_port[3, qp] * tail_bits
 
 
 def _cbs_queues(problem, queue_port, queue_class, hop_queue, stream_of_hop, max_wire, lower_max, cbs):
