@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tsnplan.budget.gate_service import effective_open, rate_latency
+from tsnplan.budget.gate_service import RATE_FRACTIONS, effective_open, latency_at_rates
 
 
 @st.composite
@@ -57,23 +57,25 @@ def test_effective_open_matches_brute_force(case):
 
 
 @given(gate_lists())
-def test_rate_latency_is_below_the_exact_service(case):
+def test_rate_latency_curves_are_below_the_exact_service(case):
     durations, gates, tc, blocked, lower, tail, head = case
     got = effective_open(np.array(durations), np.array(gates), tc, blocked, lower, tail, head)
     if got is None:
         return
     cycle = sum(durations)
-    open_ns, latency = rate_latency(*got, cycle)
     mask = np.zeros(cycle, dtype=np.int64)
     for s, length in zip(*got):
         mask[s:s + length] = 1
-    assert open_ns == int(mask.sum())
-    twice = np.concatenate([mask, mask, mask])
-    prefix = np.concatenate([[0], np.cumsum(twice)])
-    tight = False
-    for t in range(cycle):
-        for d in range(0, 2 * cycle + 1):
-            served = int(prefix[t + d] - prefix[t])
-            assert served * cycle >= open_ns * d - latency            # the curve is a lower bound
-            tight |= served * cycle == open_ns * d - latency
-    assert open_ns == 0 or tight                                      # and the least latency that is
+    open_ns = int(mask.sum())
+    curves = latency_at_rates(*got, cycle)
+    assert len(curves) == (len(RATE_FRACTIONS) if open_ns else 0)
+    prefix = np.concatenate([[0], np.cumsum(np.concatenate([mask] * 3))])
+    for (num, den, latency), (fn, fd) in zip(curves, RATE_FRACTIONS):
+        assert (num, den) == (open_ns * fn, cycle * fd)
+        tight = latency == 0
+        for t in range(cycle):
+            for d in range(0, 2 * cycle + 1):
+                served = int(prefix[t + d] - prefix[t])
+                assert served * den >= num * d - latency          # the curve is a lower bound
+                tight |= served * den == num * d - latency
+        assert tight                                              # and the least latency for its rate

@@ -22,7 +22,7 @@ from fractions import Fraction
 import numpy as np
 
 from tsnplan._ext import budget as _kernel
-from tsnplan.budget.gate_service import effective_open, rate_latency
+from tsnplan.budget.gate_service import RATE_FRACTIONS, effective_open, latency_at_rates
 from tsnplan.budget.hops import HopTerms, stream_max_wire_bytes
 from tsnplan.errors import InternalError
 from tsnplan.model.compile import INDEX, TIME, CompiledProblem
@@ -51,7 +51,7 @@ class CalculusResult:
     queue_class: np.ndarray        # int8[Q]
     queue_shaper: np.ndarray       # int8[Q] 0 strict priority, 1 CBS
     queue_delay_ns: np.ndarray     # int64[Q]
-    queue_avail_bps: np.ndarray    # int64[Q] long-term rate of the queue's gate service
+    queue_avail_bps: np.ndarray    # int64[Q] long-term rate of the queue's gate service (0: never open)
     queue_gate_ns: np.ndarray      # int64[Q] latency of the gate service (schedule) or 0
     iterations: int                # -1: the bursts did not settle, every queue is unbounded
     gated_by_schedule: bool        # True: the schedule's gate lists, else scheduled load as a token bucket
@@ -103,14 +103,16 @@ def calculus_bounds(problem: CompiledProblem, terms: HopTerms, active: np.ndarra
                                        lower_max, cbs)
 
     n_queues = len(unique)
-    avail = q_rate.copy()
-    gate_bits = np.zeros(n_queues, dtype=TIME)
-    gate_ns = np.zeros(n_queues, dtype=TIME)
     sched_bits = np.zeros(n_queues, dtype=TIME)
     sched_bps = np.zeros(n_queues, dtype=TIME)
     gated = schedule is not None
+    curves = len(RATE_FRACTIONS) if gated else 1
+    avail = np.repeat(q_rate, curves)                       # [Q * curves] rate-latency curves per queue
+    gate_bits = np.zeros(n_queues * curves, dtype=TIME)
+    gate_ns = np.zeros(n_queues, dtype=TIME)
     if gated:
-        _gate_service(problem, _gate_lists(problem, schedule), queue_port, queue_class, tail_ns, head_ns, avail, gate_bits, gate_ns)
+        _gate_service(problem, _gate_lists(problem, schedule), queue_port, queue_class, tail_ns, head_ns,
+                      avail.reshape(n_queues, curves), gate_bits.reshape(n_queues, curves), gate_ns)
     else:
         _worst_gcl_load(problem, active, own_tx_ns, queue_port, tail_ns, sched_bits, sched_bps)
 
@@ -131,7 +133,7 @@ def calculus_bounds(problem: CompiledProblem, terms: HopTerms, active: np.ndarra
     hop_delay = np.zeros(n_hops, dtype=TIME)
     hop_delay[hop_queue >= 0] = q_delay[hop_queue[hop_queue >= 0]]
     return CalculusResult(hop_queue, hop_delay, hop_burst, queue_port, queue_class, shaper, q_delay,
-                          avail, gate_ns, int(iterations), gated)
+                          avail[::curves].copy(), gate_ns, int(iterations), gated)
 
 
 def _worst_gcl_load(problem, active, own_tx_ns, queue_port, tail_ns, sched_bits, sched_bps) -> None:
@@ -222,8 +224,13 @@ def _gate_service(problem, gcl: Gcl, queue_port, queue_class, tail_ns, head_ns, 
                                    int(tail_ns[q]), int(head_ns[q]))
         if intervals is None:
             continue
-        open_ns, latency = rate_latency(*intervals, cycle)
         port_rate = int(problem.port_rate_bps[p])
-        avail[q] = port_rate * open_ns // cycle
-        gate_bits[q] = -(-(port_rate * latency) // (cycle * NS))
-        gate_ns[q] = -(-latency // open_ns) if open_ns else 0
+        found = latency_at_rates(*intervals, cycle)
+        if not found:
+            avail[q] = 0
+            continue
+        found += [found[0]] * (avail.shape[1] - len(found))
+        for k, (num, den, latency) in enumerate(found):
+            avail[q, k] = port_rate * num // den
+            gate_bits[q, k] = -(-(port_rate * latency) // (den * NS))
+        gate_ns[q] = -(-found[0][2] // found[0][0])

@@ -7,14 +7,21 @@ each maximal interval where the class's gate is open and no scheduled class's ga
 port is therefore busy with this class or higher ones except for that *tail* at the end and,
 when a lower class's gate was open just before, that *head* at the start. What remains are the
 effective open intervals; the service is the exact minimum of their length over every window of
-every length, bounded below by the rate-latency curve with the long-term rate ``C * O / P``
-(``O`` effective open time per cycle ``P``) and the least latency that keeps it below.
+every length, bounded below by rate-latency curves: the one with the long-term rate ``C * O / P``
+(``O`` effective open time per cycle ``P``) and the least latency that keeps it below, and a few
+with lower rates and shorter latencies (``latency_at_rates``), which suit large bursts behind
+clustered windows better; the calculus uses whichever gives the least delay.
 """
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["effective_open", "rate_latency"]
+__all__ = ["effective_open", "latency_at_rates", "RATE_FRACTIONS", "MAX_PAIR_INTERVALS"]
+
+#: rates tried, as fractions of the long-term rate O / P (1 first: always used)
+RATE_FRACTIONS = ((1, 1), (7, 8), (3, 4), (1, 2), (1, 4))
+#: beyond this many intervals per cycle only the long-term rate is used (the search is quadratic)
+MAX_PAIR_INTERVALS = 2048
 
 
 def effective_open(duration_ns: np.ndarray, gates: np.ndarray, tc: int, blocked_mask: int, lower_mask: int,
@@ -45,17 +52,30 @@ def effective_open(duration_ns: np.ndarray, gates: np.ndarray, tc: int, blocked_
     return (a + head)[keep], length[keep]
 
 
-def rate_latency(starts: np.ndarray, lengths: np.ndarray, cycle_ns: int) -> tuple[int, int]:
-    """(open ns per cycle O, latency numerator L) such that in any window of ``d`` ns the intervals
-    are open at least ``O / P * d - L / P`` ns (P = ``cycle_ns``; L / O is the latency in ns).
+def latency_at_rates(starts: np.ndarray, lengths: np.ndarray, cycle_ns: int,
+                     fractions=RATE_FRACTIONS) -> list[tuple[int, int, int]]:
+    """Rate-latency lower bounds ``(num, den, latency numerator)``: for rate fraction ``f = fn / fd``
+    of the long-term ``O / P`` the intervals are open ``>= (num * d - L) / den`` ns in any window
+    of ``d`` ns (``num = O * fn``, ``den = P * fd``, ``L`` the latency numerator; empty if never open).
 
-    With phi(x) = x - open(0, x) * P / O, periodic, open(t, t + d) = O / P * (d - (phi(t + d) -
-    phi(t))), so the exact latency is max(phi) - min(phi): maxima where intervals open, minima
-    where they close."""
+    With phi(x) = x - open(0, x) / rho, open(t, t + d) = rho * (d - (phi(t + d) - phi(t))), so the
+    least latency for rate ``rho`` is the sup over windows of ``d - open(d) / rho``. For
+    ``rho <= O / P`` a window longer than the cycle never adds to it, and its sup lies at a window
+    from an interval's end to a (later) interval's start, so every such pair is tried."""
     open_ns = int(lengths.sum())
     if open_ns == 0:
-        return 0, 0
+        return []
+    if len(starts) > MAX_PAIR_INTERVALS:
+        fractions = fractions[:1]
+    if 8 * cycle_ns * cycle_ns >= 2 ** 63:          # products below would overflow int64
+        starts, lengths = starts.astype(object), lengths.astype(object)
     before = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    hi = starts * open_ns - before * cycle_ns
-    lo = (starts + lengths) * open_ns - (before + lengths) * cycle_ns
-    return open_ns, int(hi.max() - lo.min())
+    close = starts + lengths                                                   # an interval ends
+    gap = (starts[None, :] - close[:, None]) % cycle_ns                       # to each interval start
+    opened = (before[None, :] - (before + lengths)[:, None]) % open_ns         # open time in between
+    out = []
+    for fn, fd in fractions:
+        num, den = open_ns * fn, cycle_ns * fd
+        latency = max(0, int((gap * num - opened * den).max()))
+        out.append((num, den, latency))
+    return out
