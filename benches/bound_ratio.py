@@ -4,11 +4,12 @@ For every plant: schedule, budget with the schedule, then emulate with no failur
 seeds. Each seed draws new release phases for the unscheduled streams, and a stream whose period
 is a multiple of the gate cycle meets the gates at the same phase in every period, so many short
 runs (by default each as long as the longest unscheduled period, + 10 ms) search the phases
-better than a few long ones. Per listener of an unscheduled stream bounded by network calculus
-(no 5G percentile on its path) the ratio is bound / worst emulated latency over all seeds; the
-table gives its range per class (the class of the stream's PCP on 8 queues; `cbs`: the budget
-assumes the credit-based shaper of 802.1Qav there, the emulator runs without one) and counts
-listeners whose emulated latency exceeded the bound.
+better than a few long ones. Per listener without a 5G percentile on its path the ratio is
+bound / worst emulated latency over all seeds; the table gives its range per class (the class of
+the stream's PCP on 8 queues; `cbs`: the budget assumes the credit-based shaper of 802.1Qav
+there, the emulator runs without one; `scheduled`: bounded by the schedule's windows, which the
+emulator, with perfect clocks, follows exactly) and counts listeners whose emulated latency
+exceeded the bound.
 
     python benches/bound_ratio.py [--seeds 300] [--duration auto] [plant ...]
 """
@@ -49,12 +50,10 @@ def plant_rows(name: str, seeds: range, duration_ns: int | None) -> tuple[list[t
     shaped = set(stream_of_hop[(calc.hop_queue >= 0) & (calc.queue_shaper[np.maximum(calc.hop_queue, 0)] == 1)])
     index = {}
     for s, sid in enumerate(problem.stream_ids):
-        if problem.stream_scheduled[s]:
-            continue
+        kind = " scheduled" if problem.stream_scheduled[s] else " cbs" if s in shaped else ""
         for l in range(int(problem.listener_ptr[s]), int(problem.listener_ptr[s + 1])):
             if not budget.listener_stochastic[l]:
-                cls = f"{int(problem.stream_class[s])}{' cbs' if s in shaped else ''}"
-                index[sid, problem.node_names[problem.listener_node[l]]] = (l, cls)
+                index[sid, problem.node_names[problem.listener_node[l]]] = (l, f"{int(problem.stream_class[s])}{kind}")
     worst = dict.fromkeys(index, 0)
     lost = late = 0
     for seed in seeds:
