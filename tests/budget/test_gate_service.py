@@ -1,10 +1,10 @@
 """The service an unscheduled queue gets from a gate list: effective intervals and rate-latency curve,
 against brute force over every nanosecond of small cycles."""
 import numpy as np
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from tsnplan.budget.gate_service import RATE_FRACTIONS, effective_open, latency_at_rates
+from tsnplan.budget.gate_service import RATE_FRACTIONS, effective_open, exact_delay_ns, latency_at_rates
 
 
 @st.composite
@@ -79,3 +79,49 @@ def test_rate_latency_curves_are_below_the_exact_service(case):
                 assert served * den >= num * d - latency          # the curve is a lower bound
                 tight |= served * den == num * d - latency
         assert tight                                              # and the least latency for its rate
+
+
+@st.composite
+def queues(draw):
+    durations, gates, tc, blocked, lower, tail, head = draw(gate_lists())
+    got = effective_open(np.array(durations), np.array(gates), tc, blocked, lower, tail, head)
+    cycle = sum(durations)
+    if got is None or got[1].sum() * 2 < cycle:
+        assume(cycle >= 3)
+        got = (np.array([0]), np.array([cycle - 1 - draw(st.integers(0, cycle // 3))]))
+    open_ns = int(got[1].sum())
+    # port 1 bit/ns; higher classes and the queue share at most 3/4 of the long-term service
+    budget = 750_000_000 * open_ns // cycle
+    higher = draw(st.integers(0, budget // 2))
+    rate = draw(st.integers(1, budget - higher))
+    return got, cycle, draw(st.integers(0, 3 * cycle)), rate, higher
+
+
+@given(queues())
+def test_exact_delay_is_safe_and_no_worse_than_rate_latency(case):
+    (starts, lengths), cycle, fixed, rate, higher = case
+    port = 10**9
+    open_ns = int(lengths.sum())
+    num, den, latency = latency_at_rates(starts, lengths, cycle)[0]
+    avail = port * num // den - higher
+    rl_delay = -(-(port * latency // den + fixed * 10**9) // avail)      # rate-latency bound, ns
+    busy = -(-(fixed * 10**9 + port * latency // den) // (avail - rate))
+    got = exact_delay_ns(starts, lengths, cycle, port, fixed, rate, higher, busy, busy + rl_delay + cycle)
+    assert got is not None
+    assert got <= rl_delay + 1
+    # brute force on whole ns: least service over every window start, first s reaching each level
+    mask = np.zeros(cycle, dtype=np.int64)
+    for s, length in zip(starts, lengths):
+        mask[s:s + length] = 1
+    span = busy + rl_delay + 2 * cycle
+    prefix = np.concatenate([[0], np.cumsum(np.tile(mask, span // cycle + 3))])
+    least = np.array([min(int(prefix[t0 + s] - prefix[t0]) for t0 in range(cycle)) for s in range(span)])
+    leftover = port * least - higher * np.arange(span)
+    reach = np.maximum.accumulate(leftover)
+    worst = 0
+    for t in range(busy + 1):
+        need = fixed * 10**9 + rate * t
+        s = int(np.searchsorted(reach, need, side="left"))
+        assert s < span
+        worst = max(worst, s - t)
+    assert got >= worst

@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["effective_open", "latency_at_rates", "RATE_FRACTIONS", "MAX_PAIR_INTERVALS"]
+__all__ = ["effective_open", "latency_at_rates", "exact_delay_ns", "RATE_FRACTIONS", "MAX_PAIR_INTERVALS",
+           "MAX_EXACT_INTERVALS"]
 
 #: rates tried, as fractions of the long-term rate O / P (1 first: always used)
 RATE_FRACTIONS = ((1, 1), (7, 8), (3, 4), (1, 2), (1, 4))
 #: beyond this many intervals per cycle only the long-term rate is used (the search is quadratic)
 MAX_PAIR_INTERVALS = 2048
+#: beyond this many intervals per cycle the exact delay is not tried (the search is cubic)
+MAX_EXACT_INTERVALS = 48
 
 
 def effective_open(duration_ns: np.ndarray, gates: np.ndarray, tc: int, blocked_mask: int, lower_mask: int,
@@ -79,3 +82,51 @@ def latency_at_rates(starts: np.ndarray, lengths: np.ndarray, cycle_ns: int,
         latency = max(0, int((gap * num - opened * den).max()))
         out.append((num, den, latency))
     return out
+
+
+def exact_delay_ns(starts: np.ndarray, lengths: np.ndarray, cycle_ns: int, port_bps: int, fixed_bits: int,
+                   rate_bps: int, higher_bps: int, busy_ns: int, horizon_ns: int) -> int | None:
+    """Delay bound of a token bucket (``fixed_bits`` = its burst + higher classes' bursts + one
+    blocking frame, ``rate_bps``) behind higher classes of ``higher_bps`` in the effective intervals,
+    from the service itself rather than a rate-latency curve below it; None when out of reach.
+
+    The least service in any window of ``s`` ns is E(s) = min over interval ends c of open(c, c+s),
+    linear between the points where c + s meets an interval edge (``E`` is taken linear between
+    those points, which lies below the concave pieces of the minimum: a lower bound). The
+    leftover G(s) = C * E(s) - higher * s; a bit that arrives ``t`` after the class's backlog began
+    leaves by the first ``s`` with G(s) >= fixed + rate * t. The sup of ``s - t`` lies at ``t = 0`` or
+    just above a local maximum of G, for ``t`` up to ``busy_ns`` (a bound on the backlogged period,
+    beyond which the service exceeds the arrivals); ``horizon_ns`` (the busy period plus a delay
+    bound) is how far the service is laid out.
+    """
+    n = len(starts)
+    if n == 0 or n > MAX_EXACT_INTERVALS or rate_bps <= 0 or port_bps * horizon_ns >= 2 ** 62:
+        return None
+    close = starts + lengths
+    before = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    open_ns = int(lengths.sum())
+    cycles = horizon_ns // cycle_ns + 2
+    base = np.unique(np.concatenate([((starts[None, :] - close[:, None]) % cycle_ns).ravel(),
+                                     ((close[None, :] - close[:, None]) % cycle_ns).ravel(), [cycle_ns]]))
+    rest = base[:, None] + close[None, :]                     # [grid, interval end c]: window end c + s
+    inside = np.clip(rest[..., None] % cycle_ns - starts, 0, lengths).sum(axis=-1)
+    opened = (rest // cycle_ns) * open_ns + inside - (before + lengths)[None, :]
+    e_base = opened.min(axis=1)                               # E(s) on one cycle; E(s + P) = E(s) + O
+    k = np.arange(cycles)[:, None]
+    s = (base[None, :] + cycle_ns * k).ravel()
+    served = (e_base[None, :] + open_ns * k).ravel()
+    keep = np.concatenate([[True], s[1:] != s[:-1]])        # base ends with P: drop repeated points
+    s, served = s[keep], served[keep]
+    g = port_bps * served - higher_bps * s                    # bit * 1e9 (bit/s times ns)
+    fixed = fixed_bits * 1_000_000_000
+    peak = np.maximum.accumulate(g)
+    top = fixed + rate_bps * busy_ns
+    levels = np.unique(np.concatenate([[fixed], peak[(peak >= fixed) & (peak <= top)], [top]]))
+    i = np.searchsorted(peak, levels, side="right")           # first grid point above each level
+    if (i >= len(s)).any():
+        return None
+    prev = np.maximum(i - 1, 0)
+    rise = np.maximum(g[i] - g[prev], 1)                      # g[prev] <= level < g[i] for i > 0
+    first = np.where(i == 0, s[0], s[prev] + -(-((levels - g[prev]) * (s[i] - s[prev])) // rise))
+    t = (levels - fixed) // rate_bps                          # ns after the backlog began (floor: later d)
+    return int((first - t).max())
