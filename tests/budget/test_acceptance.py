@@ -241,8 +241,12 @@ def test_strict_priority_class_behind_tas_schedule(plant_from_yaml):
     blocking = 1542 * 8                                               # one best-effort frame
     # event's burst: 672 bits; its first hop, alone, adds no delay variation beyond its own 672 ns
     burst = 672
-    delay = -(-(gate_bits + blocking + burst) * 10**9 // avail)
-    assert delay == 28_750
+    rate_latency = -(-(gate_bits + blocking + burst) * 10**9 // avail)
+    assert rate_latency == 28_750
+    # the service itself is tighter: at worst 13.68 us closed (window, guard, tail), then the
+    # blocking frame and event's own bits at the full 1 Gb/s
+    delay = latency_gate + (blocking + burst)
+    assert delay == 26_688
     # first hop 672 + 50, bridge 4 us, queue + own transmission (delay), 50 ns to io
     assert lat["event"] == 672 + 50 + 4000 + delay + 50
     assert result.gated_by_schedule and result.calculus_iterations > 0

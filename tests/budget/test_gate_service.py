@@ -125,3 +125,11 @@ def test_exact_delay_is_safe_and_no_worse_than_rate_latency(case):
         assert s < span
         worst = max(worst, s - t)
     assert got >= worst
+
+
+def test_exact_delay_at_plant_magnitudes():
+    # agv-hall's sw-cell-a->plc-a for hmi-a-diag: a 4 ms cycle, 1 Gb/s, the longest closed stretch
+    # (across the cycle's end) 34 708 ns; one 1442 B frame: it waits that stretch, then goes out
+    # (products of these magnitudes exceed 64 bits)
+    starts, lengths = np.array([22096, 1014700, 2014700, 3014700]), np.array([965292, 972688, 972688, 972688])
+    assert exact_delay_ns(starts, lengths, 4_000_000, 10**9, 11536, 23072, 0, 46592, 4093183) == 34708 + 11536

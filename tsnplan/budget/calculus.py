@@ -22,7 +22,7 @@ from fractions import Fraction
 import numpy as np
 
 from tsnplan._ext import budget as _kernel
-from tsnplan.budget.gate_service import RATE_FRACTIONS, effective_open, latency_at_rates
+from tsnplan.budget.gate_service import RATE_FRACTIONS, effective_open, exact_delay_ns, latency_at_rates
 from tsnplan.budget.hops import HopTerms, stream_max_wire_bytes
 from tsnplan.errors import InternalError
 from tsnplan.model.compile import INDEX, TIME, CompiledProblem
@@ -110,9 +110,10 @@ def calculus_bounds(problem: CompiledProblem, terms: HopTerms, active: np.ndarra
     avail = np.repeat(q_rate, curves)                       # [Q * curves] rate-latency curves per queue
     gate_bits = np.zeros(n_queues * curves, dtype=TIME)
     gate_ns = np.zeros(n_queues, dtype=TIME)
+    service: dict[int, tuple] = {}
     if gated:
-        _gate_service(problem, _gate_lists(problem, schedule), queue_port, queue_class, tail_ns, head_ns,
-                      avail.reshape(n_queues, curves), gate_bits.reshape(n_queues, curves), gate_ns)
+        service = _gate_service(problem, _gate_lists(problem, schedule), queue_port, queue_class, tail_ns, head_ns,
+                                avail.reshape(n_queues, curves), gate_bits.reshape(n_queues, curves), gate_ns)
     else:
         _worst_gcl_load(problem, active, own_tx_ns, queue_port, tail_ns, sched_bits, sched_bps)
 
@@ -130,6 +131,9 @@ def calculus_bounds(problem: CompiledProblem, terms: HopTerms, active: np.ndarra
         avail, gate_bits, sched_bits, sched_bps, hop_burst, q_burst, q_arrival, q_delay, MAX_ITERATIONS)
     if iterations == 0:
         raise InternalError("budget: the calculus kernel ran no iteration")
+    if iterations > 0:
+        _refine(problem, service, queue_port, shaper, block_bytes * 8, q_burst, q_arrival,
+                avail.reshape(n_queues, curves)[:, 0], gate_bits.reshape(n_queues, curves)[:, 0], q_delay)
     hop_delay = np.zeros(n_hops, dtype=TIME)
     hop_delay[hop_queue >= 0] = q_delay[hop_queue[hop_queue >= 0]]
     return CalculusResult(hop_queue, hop_delay, hop_burst, queue_port, queue_class, shaper, q_delay,
@@ -212,8 +216,31 @@ def _gate_lists(problem, schedule: ScheduleResult) -> Gcl:
     return build_gcl(layout, schedule.window_hop.astype(np.int64), schedule.window_start_ns, schedule.window_end_ns)
 
 
-def _gate_service(problem, gcl: Gcl, queue_port, queue_class, tail_ns, head_ns, avail, gate_bits, gate_ns) -> None:
-    """Rate-latency service of each unscheduled queue from its port's gate control list (``gate_service``)."""
+def _refine(problem, service, queue_port, shaper, block_bits, q_burst, q_arrival, avail, gate_bits, q_delay) -> None:
+    """Lower each strict-priority queue's delay to the bound its gate service itself gives
+    (``gate_service.exact_delay_ns``) for the arrival curves the kernel settled on; those came
+    from the larger rate-latency delays, so they still bound the arrivals."""
+    for q, (starts, lengths, cycle) in service.items():
+        if shaper[q] or q_delay[q] < 0:
+            continue
+        p = int(queue_port[q])
+        higher = np.flatnonzero((queue_port == p) & (np.arange(len(queue_port)) < q))
+        fixed = int(q_burst[higher].sum()) + int(block_bits[q]) + int(q_burst[q])
+        r_h, rate = int(q_arrival[higher].sum()), int(q_arrival[q])
+        left = int(avail[q]) - r_h - rate
+        if left <= 0:
+            continue
+        busy = -(-(int(gate_bits[q]) + fixed) * NS // left)
+        bound = exact_delay_ns(starts, lengths, cycle, int(problem.port_rate_bps[p]), fixed, rate, r_h,
+                               busy, busy + int(q_delay[q]) + cycle)
+        if bound is not None and bound < q_delay[q]:
+            q_delay[q] = bound
+
+
+def _gate_service(problem, gcl: Gcl, queue_port, queue_class, tail_ns, head_ns, avail, gate_bits, gate_ns) -> dict:
+    """Rate-latency service of each unscheduled queue from its port's gate control list
+    (``gate_service``); returns the effective intervals of the queues whose gate ever closes."""
+    service = {}
     gated = port_gated_mask(problem).astype(np.int64)
     for q in range(len(queue_port)):
         p, c = int(queue_port[q]), int(queue_class[q])
@@ -224,6 +251,7 @@ def _gate_service(problem, gcl: Gcl, queue_port, queue_class, tail_ns, head_ns, 
                                    int(tail_ns[q]), int(head_ns[q]))
         if intervals is None:
             continue
+        service[q] = (*intervals, cycle)
         port_rate = int(problem.port_rate_bps[p])
         found = latency_at_rates(*intervals, cycle)
         if not found:
@@ -234,3 +262,4 @@ def _gate_service(problem, gcl: Gcl, queue_port, queue_class, tail_ns, head_ns, 
             avail[q, k] = port_rate * num // den
             gate_bits[q, k] = -(-(port_rate * latency) // (den * NS))
         gate_ns[q] = -(-found[0][2] // found[0][0])
+    return service

@@ -126,7 +126,8 @@ def exact_delay_ns(starts: np.ndarray, lengths: np.ndarray, cycle_ns: int, port_
     if (i >= len(s)).any():
         return None
     prev = np.maximum(i - 1, 0)
-    rise = np.maximum(g[i] - g[prev], 1)                      # g[prev] <= level < g[i] for i > 0
-    first = np.where(i == 0, s[0], s[prev] + -(-((levels - g[prev]) * (s[i] - s[prev])) // rise))
+    rise = np.maximum(g[i] - g[prev], 1).astype(object)       # g[prev] <= level < g[i] for i > 0
+    step = (levels - g[prev]).astype(object) * (s[i] - s[prev]).astype(object)   # beyond int64: exact ints
+    first = np.where(i == 0, s[0], s[prev] + -(-step // rise))
     t = (levels - fixed) // rate_bps                          # ns after the backlog began (floor: later d)
     return int((first - t).max())
