@@ -5,7 +5,8 @@ period). Each egress port serves its classes by strict priority, or by a credit-
 the SR classes (PCP 3 and 2) on bridges with the ``cbs`` feature. Scheduled traffic takes the
 service away. With a schedule, each unscheduled queue gets the service its gate control list as
 written leaves it (``gate_service``: windows, guard bands, the frame that does not fit before a
-gate closes) as a rate-latency curve. Without one, the worst list the scheduler may produce is
+gate closes): the kernel iterates with rate-latency curves below it, then each strict-priority
+queue's delay is recomputed from that service itself for the bursts the kernel settled on. Without one, the worst list the scheduler may produce is
 assumed: every scheduled frame in a window of its own, each with a guard band of one maximum
 frame (``MAX_FRAME_WIRE_BYTES`` at the port rate) and one unusable tail of the queue's largest
 frame (or a higher class's) before it, counted as higher-priority traffic once per period. A

@@ -23,8 +23,8 @@ __all__ = ["effective_open", "latency_at_rates", "exact_delay_ns", "RATE_FRACTIO
 RATE_FRACTIONS = ((1, 1), (7, 8), (3, 4), (1, 2), (1, 4))
 #: beyond this many intervals per cycle only the long-term rate is used (the search is quadratic)
 MAX_PAIR_INTERVALS = 2048
-#: beyond this many intervals per cycle the exact delay is not tried (the search is cubic)
-MAX_EXACT_INTERVALS = 48
+#: beyond this many intervals per cycle the exact delay is not tried (its arrays grow as n**4)
+MAX_EXACT_INTERVALS = 32
 
 
 def effective_open(duration_ns: np.ndarray, gates: np.ndarray, tc: int, blocked_mask: int, lower_mask: int,
