@@ -52,8 +52,6 @@ class CalculusResult:
     queue_class: np.ndarray        # int8[Q]
     queue_shaper: np.ndarray       # int8[Q] 0 strict priority, 1 CBS
     queue_delay_ns: np.ndarray     # int64[Q]
-    queue_avail_bps: np.ndarray    # int64[Q] long-term rate of the queue's gate service (0: never open)
-    queue_gate_ns: np.ndarray      # int64[Q] latency of the gate service (schedule) or 0
     iterations: int                # -1: the bursts did not settle, every queue is unbounded
     gated_by_schedule: bool        # True: the schedule's gate lists, else scheduled load as a token bucket
 
@@ -110,11 +108,10 @@ def calculus_bounds(problem: CompiledProblem, terms: HopTerms, active: np.ndarra
     curves = len(RATE_FRACTIONS) if gated else 1
     avail = np.repeat(q_rate, curves)                       # [Q * curves] rate-latency curves per queue
     gate_bits = np.zeros(n_queues * curves, dtype=TIME)
-    gate_ns = np.zeros(n_queues, dtype=TIME)
     service: dict[int, tuple] = {}
     if gated:
         service = _gate_service(problem, _gate_lists(problem, schedule), queue_port, queue_class, tail_ns, head_ns,
-                                avail.reshape(n_queues, curves), gate_bits.reshape(n_queues, curves), gate_ns)
+                                avail.reshape(n_queues, curves), gate_bits.reshape(n_queues, curves))
     else:
         _worst_gcl_load(problem, active, own_tx_ns, queue_port, tail_ns, sched_bits, sched_bps)
 
@@ -138,7 +135,7 @@ def calculus_bounds(problem: CompiledProblem, terms: HopTerms, active: np.ndarra
     hop_delay = np.zeros(n_hops, dtype=TIME)
     hop_delay[hop_queue >= 0] = q_delay[hop_queue[hop_queue >= 0]]
     return CalculusResult(hop_queue, hop_delay, hop_burst, queue_port, queue_class, shaper, q_delay,
-                          avail[::curves].copy(), gate_ns, int(iterations), gated)
+                          int(iterations), gated)
 
 
 def _worst_gcl_load(problem, active, own_tx_ns, queue_port, tail_ns, sched_bits, sched_bps) -> None:
@@ -238,7 +235,7 @@ def _refine(problem, service, queue_port, shaper, block_bits, q_burst, q_arrival
             q_delay[q] = bound
 
 
-def _gate_service(problem, gcl: Gcl, queue_port, queue_class, tail_ns, head_ns, avail, gate_bits, gate_ns) -> dict:
+def _gate_service(problem, gcl: Gcl, queue_port, queue_class, tail_ns, head_ns, avail, gate_bits) -> dict:
     """Rate-latency service of each unscheduled queue from its port's gate control list
     (``gate_service``); returns the effective intervals of the queues whose gate ever closes."""
     service = {}
@@ -262,5 +259,4 @@ def _gate_service(problem, gcl: Gcl, queue_port, queue_class, tail_ns, head_ns, 
         for k, (num, den, latency) in enumerate(found):
             avail[q, k] = port_rate * num // den
             gate_bits[q, k] = -(-(port_rate * latency) // (den * NS))
-        gate_ns[q] = -(-found[0][2] // found[0][0])
     return service
