@@ -114,6 +114,8 @@ def test_unscheduled_stream_in_a_gated_class_is_refused(tmp_path):
     assert problems[0].entry == "stream 'nc'"
     # the talker has 8 queues (classes 6 and 7 there): the clash is on the bridge
     assert "class 3 of sw->b" in problems[0].message and "4 queues" in problems[0].message
+    # PCP 6 and 7 (class 3) are taken; 5 and 4 are class 2 there, free: the nearest is suggested
+    assert problems[0].hint.startswith("give it PCP 5")
     # with 8 queues they are classes 6 and 7: accepted
     _plant(tmp_path, 8, [
         "{id: iso, talker: a, listeners: [b], type: isochronous, period: 100us, payload: 64B}",

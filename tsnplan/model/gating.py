@@ -10,6 +10,7 @@ import numpy as np
 
 from tsnplan.errors import Problem
 from tsnplan.model.compile import CompiledProblem
+from tsnplan.model.traffic_types import traffic_classes
 
 __all__ = ["port_gated_mask", "gated_class_problems"]
 
@@ -30,16 +31,20 @@ def gated_class_problems(problem: CompiledProblem, source: str, lines: dict[str,
     out = []
     for s in np.flatnonzero(problem.stream_scheduled == 0):
         lo, hi = int(problem.hop_ptr[s]), int(problem.hop_ptr[s + 1])
+        ports = problem.hop_port[lo:hi].astype(np.int64)
         for h in range(lo, hi):
             port, c = int(problem.hop_port[h]), int(problem.hop_class[h])
             if not (int(gated[port]) >> c) & 1:
                 continue
             queues, pcp = int(problem.port_queues[port]), int(problem.stream_pcp[s])
+            free = [p for p in sorted(range(8), key=lambda p: (abs(p - pcp), -p))
+                    if not ((gated[ports] >> traffic_classes(np.full(len(ports), p), problem.port_queues[ports])) & 1).any()]
+            hint = (f"give it PCP {free[0]} (no gated class on its route), or make it scheduled" if free
+                    else "every PCP meets a gated class on its route: make it scheduled or route it elsewhere")
             out.append(Problem(
                 source, f"stream {problem.stream_ids[s]!r}",
                 f"unscheduled, PCP {pcp} falls in traffic class {c} of {problem.port_names[port]} "
                 f"({queues} queues, 802.1Q Table 8-5), which scheduled streams gate",
-                lines.get(problem.stream_ids[s]),
-                "give it a PCP whose class on that port carries no scheduled stream, or make it scheduled"))
+                lines.get(problem.stream_ids[s]), hint))
             break
     return out
