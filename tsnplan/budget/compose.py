@@ -101,7 +101,9 @@ def compute_budget(problem: CompiledProblem, schedule: ScheduleResult | None = N
                             f"by their no-wait path: {', '.join(missing[:5])}")
     elif scheduled.any():
         warnings.append(f"no schedule given: {int(scheduled.sum())} scheduled streams are bounded by their "
-                        "no-wait path latency (what a schedule without waiting achieves)")
+                        "no-wait path latency (what a schedule without waiting achieves); unscheduled "
+                        "classes by the worst gate lists a schedule may bring (each scheduled frame alone "
+                        "in its window, with a guard band): --schedule gives bounds from the real lists")
     basis = np.where(placed, 0, np.where(scheduled, 1, 2))
 
     active = (~scheduled).astype(np.int8)
