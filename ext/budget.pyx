@@ -89,7 +89,7 @@ def calculus_bounds(const time_t[::1] hop_ptr,              # IN  CSR offsets, n
                     const time_t[::1] queue_cbs_ns,         # IN  CBS latency hiCredit / idleSlope
                     const time_t[::1] queue_avail_bps,      # IN  [Q*K] K rate-latency curves of each queue's
                     const time_t[::1] queue_gate_bits,      # IN  [Q*K] gate service: rate, latency in bits
-                    const time_t[::1] queue_sched_bits,     # IN  scheduled traffic (+ guard, tail) as a token bucket: burst
+                    const time_t[::1] queue_sched_bits,     # IN  scheduled load (+ guard, tail) as a token bucket: burst
                     const time_t[::1] queue_sched_bps,      # IN  ... and rate (no schedule given)
                     time_t[::1] hop_burst_bits,             # OUT burst of the stream arriving at the hop
                     time_t[::1] queue_burst_bits,           # OUT aggregate burst per queue
