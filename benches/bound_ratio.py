@@ -4,18 +4,21 @@ For every plant: schedule, budget with the schedule, then emulate with no failur
 seeds. Each seed draws new release phases for the unscheduled streams, and a stream whose period
 is a multiple of the gate cycle meets the gates at the same phase in every period, so many short
 runs (by default each as long as the longest unscheduled period, + 10 ms) search the phases
-better than a few long ones. Per listener without a 5G percentile on its path the ratio is
+better than a few long ones. Then, per unscheduled stream, one run sweeps its release evenly
+over the gate cycles of its route (``--phases`` releases, one per period, the other streams at
+seed 1's phases). Per listener without a 5G percentile on its path the ratio is
 bound / worst emulated latency over all seeds; the table gives its range per class (the class of
 the stream's PCP on 8 queues; `cbs`: the budget assumes the credit-based shaper of 802.1Qav
 there, the emulator runs without one; `scheduled`: bounded by the schedule's windows, which the
 emulator, with perfect clocks, follows exactly) and counts listeners whose emulated latency
 exceeded the bound.
 
-    python benches/bound_ratio.py [--seeds 300] [--duration auto] [plant ...]
+    python benches/bound_ratio.py [--seeds 300] [--duration auto] [--phases 400] [plant ...]
 """
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -34,7 +37,22 @@ TOPOLOGIES = Path(__file__).resolve().parent.parent / "topologies"
 PLANTS = ("body-shop-cell", "brownfield-line", "process-plant", "agv-hall")
 
 
-def plant_rows(name: str, seeds: range, duration_ns: int | None) -> tuple[list[tuple], int, int]:
+def _sweep_scenarios(problem, result, stream_ids, phases: int):
+    """Per unscheduled stream, one run releasing it ``phases`` times, once per period plus a step
+    that walks its release across the lcm of the gate cycles on its route (the other streams keep
+    their seeded phases): an even sweep of its phase against the gates it meets."""
+    for sid in stream_ids:
+        s = problem.stream_index[sid]
+        period = int(problem.stream_period_ns[s])
+        cycle = 1
+        for port in set(problem.hop_port[int(problem.hop_ptr[s]):int(problem.hop_ptr[s + 1])].tolist()):
+            cycle = math.lcm(cycle, result.gcl.cycle(port))
+        step = -(-cycle // phases)
+        times = tuple(k * period + (k * step) % cycle for k in range(phases))
+        yield Scenario(duration_ns=times[-1] + period, release_times={sid: times})
+
+
+def plant_rows(name: str, seeds: range, duration_ns: int | None, phases: int) -> tuple[list[tuple], int, int]:
     """Rows (class, listeners, min ratio, max ratio, exceeded) and (lost, late) over every run."""
     plant = load_plant(TOPOLOGIES / name / "network.yaml", TOPOLOGIES / name / "streams.yaml")
     problem = plant.compile()
@@ -56,8 +74,11 @@ def plant_rows(name: str, seeds: range, duration_ns: int | None) -> tuple[list[t
                 index[sid, problem.node_names[problem.listener_node[l]]] = (l, f"{int(problem.stream_class[s])}{kind}")
     worst = dict.fromkeys(index, 0)
     lost = late = 0
-    for seed in seeds:
-        emulation = run_emulation(problem, result, Scenario(duration_ns=duration_ns), seed)
+    swept = sorted({sid for sid, _ in index if not problem.stream_scheduled[problem.stream_index[sid]]})
+    runs = [(Scenario(duration_ns=duration_ns), seed) for seed in seeds]
+    runs += [(scenario, 1) for scenario in _sweep_scenarios(problem, result, swept, phases)] if phases else []
+    for scenario, seed in runs:
+        emulation = run_emulation(problem, result, scenario, seed)
         for st in emulation.listeners:
             lost += st.lost
             late += st.deadline_misses
@@ -79,12 +100,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("plants", nargs="*", default=list(PLANTS))
     parser.add_argument("--seeds", type=int, default=300)
     parser.add_argument("--duration", default="auto")
+    parser.add_argument("--phases", type=int, default=400, help="release phases swept per unscheduled stream (0: none)")
     args = parser.parse_args(argv)
     duration = None if args.duration == "auto" else parse_time_ns(args.duration)
     print("| plant | class | listeners | bound/emulated min | max | exceeded | lost | late |")
     print("|---|---|---|---|---|---|---|---|")
     for name in args.plants:
-        rows, lost, late = plant_rows(name, range(1, args.seeds + 1), duration)
+        rows, lost, late = plant_rows(name, range(1, args.seeds + 1), duration, args.phases)
         for cls, n, lo, hi, bad in rows:
             print(f"| {name} | {cls} | {n} | {lo:.2f} | {hi:.2f} | {bad} | {lost} | {late} |")
         sys.stdout.flush()
