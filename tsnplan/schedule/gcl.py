@@ -58,7 +58,7 @@ def build_gcl(layout: Layout, hop: np.ndarray, start: np.ndarray, end: np.ndarra
     """Gate control lists of every port from the windows ``(hop, start, end)`` of one hyperperiod."""
     p = layout.problem
     port = p.hop_port[hop]
-    cls = layout.cls[hop]
+    cls = layout.hop_cls[hop]
     order = np.lexsort((start, port))
     port, start, end, cls = port[order], start[order], end[order], cls[order]
     bounds = np.searchsorted(port, np.arange(p.n_ports + 1))

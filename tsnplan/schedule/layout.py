@@ -59,7 +59,7 @@ class Layout:
     hf_len: np.ndarray         # int64[HF]: window length = transmission + hf_slack
     hf_slack: np.ndarray       # int64[HF]: T1S: worst-case PLCA wait the window leaves room for
     hop_early: np.ndarray      # int64[Hp]: how much earlier than nominal the frame may arrive (5G)
-    cls: np.ndarray            # int8[Hp]: traffic class of each hop (``hop_class``, 802.1Q Table 8-5)
+    hop_cls: np.ndarray        # int8[Hp]: traffic class of each hop (``hop_class``, 802.1Q Table 8-5)
     hop_listener: np.ndarray   # int8[Hp]
     share_ptr: np.ndarray      # int64[P+1]
     share_port: np.ndarray     # int32
@@ -150,7 +150,7 @@ def build_layout(problem: CompiledProblem, options: ScheduleOptions) -> Layout:
     return Layout(
         problem=p, hyper=int(hyper), quantum=quantum, sync=options.sync(p), max_wait=int(options.max_wait_ns),
         scheduled=scheduled, n_frames=n_frames, hf_ptr=hf_ptr, hf_len=hf_len, hf_slack=hf_slack,
-        hop_early=arrival_spread_ns(p), cls=cls,
+        hop_early=arrival_spread_ns(p), hop_cls=cls,
         hop_listener=hop_listener, share_ptr=np.array(share_ptr, dtype=np.int64),
         share_port=np.array(share_port_list, dtype=np.int32), port_guard=np.ascontiguousarray(guard),
         port_sched_mask=port_sched, port_unsched_mask=port_unsched,
