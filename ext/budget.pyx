@@ -87,10 +87,10 @@ def calculus_bounds(const time_t[::1] hop_ptr,              # IN  CSR offsets, n
                     const time_t[::1] queue_block_bits,     # IN  non-preemptive blocking by one lower frame
                     const time_t[::1] queue_idle_bps,       # IN  CBS idle slope, 0 for strict priority
                     const time_t[::1] queue_cbs_ns,         # IN  CBS latency hiCredit / idleSlope
-                    const time_t[::1] port_avail_bps,       # IN  rate left by the TAS closed intervals
-                    const time_t[::1] port_gate_bits,       # IN  latency of the gate service, in bits
-                    const time_t[::1] port_sched_bits,      # IN  scheduled traffic as a token bucket: burst
-                    const time_t[::1] port_sched_bps,       # IN  ... and rate (no schedule given)
+                    const time_t[::1] queue_avail_bps,      # IN  [Q*K] K rate-latency curves of each queue's
+                    const time_t[::1] queue_gate_bits,      # IN  [Q*K] gate service: rate, latency in bits
+                    const time_t[::1] queue_sched_bits,     # IN  scheduled load (+ guard, tail) as a token bucket: burst
+                    const time_t[::1] queue_sched_bps,      # IN  ... and rate (no schedule given)
                     time_t[::1] hop_burst_bits,             # OUT burst of the stream arriving at the hop
                     time_t[::1] queue_burst_bits,           # OUT aggregate burst per queue
                     time_t[::1] queue_rate_bps,             # OUT aggregate rate per queue
@@ -98,9 +98,12 @@ def calculus_bounds(const time_t[::1] hop_ptr,              # IN  CSR offsets, n
                     int max_iterations):                    # IN
     """Token-bucket bounds for strict-priority and CBS queues behind TAS gates, with bursts growing
     by rate x delay variation (bound minus least delay) along each path; iterated to a fixed point because flows meet in
-    cycles. Returns the iterations used, or -1 if the bursts did not settle (then all unbounded)."""
-    cdef Py_ssize_t s, h, p, q, j, first, n_queues = queue_port.shape[0]
-    cdef time_t burst, grow, var, b_h, r_h, avail, rate, num, delay, base
+    cycles. Each queue's gate service is K rate-latency curves (all lower bounds of it); the least
+    delay any of them gives counts. Returns the iterations used, or -1 if the bursts did not settle
+    (then all unbounded)."""
+    cdef Py_ssize_t s, h, p, q, j, k, first, n_queues = queue_port.shape[0]
+    cdef Py_ssize_t n_curves = queue_avail_bps.shape[0] // n_queues if n_queues else 1
+    cdef time_t burst, grow, var, b_h, r_h, avail, rate, num, delay, base, best
     cdef int it, changed, used = -1
     with nogil:
         for q in range(n_queues):
@@ -142,27 +145,32 @@ def calculus_bounds(const time_t[::1] hop_ptr,              # IN  CSR offsets, n
                 if q == 0 or queue_port[q] != queue_port[q - 1]:
                     first = q
                 p = queue_port[q]
-                b_h = port_sched_bits[p]
-                r_h = port_sched_bps[p]
+                b_h = queue_sched_bits[q]
+                r_h = queue_sched_bps[q]
                 for j in range(first, q):
                     if queue_idle_bps[q] == 0 or queue_idle_bps[j] == 0:
                         b_h = b_h + queue_burst_bits[j]
                         r_h = r_h + queue_rate_bps[j]
-                avail = port_avail_bps[p] - r_h
-                rate = avail
-                if queue_idle_bps[q] > 0 and queue_idle_bps[q] < rate:
-                    rate = queue_idle_bps[q]
-                if rate <= queue_rate_bps[q] or b_h >= BURST_CAP_BITS or queue_burst_bits[q] >= BURST_CAP_BITS:
-                    delay = UNBOUNDED
-                elif queue_idle_bps[q] > 0:
-                    base = port_gate_bits[p] + b_h
-                    delay = _mul_div_ceil(base, NS_PER_S, avail) + queue_cbs_ns[q] \
-                        + _mul_div_ceil(queue_burst_bits[q], NS_PER_S, rate)
-                else:
-                    num = port_gate_bits[p] + b_h + queue_block_bits[q] + queue_burst_bits[q]
-                    delay = _mul_div_ceil(num, NS_PER_S, rate)
-                if delay > DELAY_CAP_NS:
-                    delay = UNBOUNDED
+                best = UNBOUNDED
+                for k in range(q * n_curves, (q + 1) * n_curves):
+                    avail = queue_avail_bps[k] - r_h
+                    rate = avail
+                    if queue_idle_bps[q] > 0 and queue_idle_bps[q] < rate:
+                        rate = queue_idle_bps[q]
+                    if rate <= queue_rate_bps[q] or b_h >= BURST_CAP_BITS or queue_burst_bits[q] >= BURST_CAP_BITS:
+                        delay = UNBOUNDED
+                    elif queue_idle_bps[q] > 0:
+                        base = queue_gate_bits[k] + b_h
+                        delay = _mul_div_ceil(base, NS_PER_S, avail) + queue_cbs_ns[q] \
+                            + _mul_div_ceil(queue_burst_bits[q], NS_PER_S, rate)
+                    else:
+                        num = queue_gate_bits[k] + b_h + queue_block_bits[q] + queue_burst_bits[q]
+                        delay = _mul_div_ceil(num, NS_PER_S, rate)
+                    if delay > DELAY_CAP_NS:
+                        delay = UNBOUNDED
+                    if delay != UNBOUNDED and (best == UNBOUNDED or delay < best):
+                        best = delay
+                delay = best
                 if delay != queue_delay_ns[q]:
                     changed = 1
                     queue_delay_ns[q] = delay

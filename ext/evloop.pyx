@@ -162,6 +162,7 @@ cdef class EventLoop:
     cdef const idx_t[::1] hop_profile
     cdef const time_t[::1] hop_hold_ns
     cdef const idx_t[::1] hop_listener
+    cdef const flag_t[::1] hop_class
     cdef const time_t[::1] prof_ptr
     cdef const double[::1] prof_pct
     cdef const time_t[::1] prof_ns
@@ -171,7 +172,6 @@ cdef class EventLoop:
     cdef const time_t[::1] sg_close
     cdef const time_t[::1] sg_octets         # IntervalOctetMax (MAC bytes)
     cdef const time_t[::1] frame_mac_bytes
-    cdef const flag_t[::1] stream_class
     cdef const flag_t[::1] stream_frer
     cdef const time_t[::1] stream_frame_ptr
     cdef const time_t[::1] frame_wire_bytes
@@ -297,12 +297,12 @@ cdef class EventLoop:
         self.hop_prop_ns = a["hop_prop_ns"]; self.hop_proc_ns = a["hop_proc_ns"]
         self.hop_proc_var_ns = a["hop_proc_var_ns"]
         self.hop_profile = a["hop_profile"]; self.hop_hold_ns = a["hop_hold_ns"]
-        self.hop_listener = a["hop_listener"]
+        self.hop_listener = a["hop_listener"]; self.hop_class = a["hop_class"]
         self.prof_ptr = a["prof_ptr"]; self.prof_pct = a["prof_pct"]; self.prof_ns = a["prof_ns"]
         self.hop_sg_ptr = a["hop_sg_ptr"]; self.hop_sg_cycle = a["hop_sg_cycle"]
         self.sg_open = a["sg_open"]; self.sg_close = a["sg_close"]; self.sg_octets = a["sg_octets"]
         self.frame_mac_bytes = a["frame_mac_bytes"]
-        self.stream_class = a["stream_class"]; self.stream_frer = a["stream_frer"]
+        self.stream_frer = a["stream_frer"]
         self.stream_frame_ptr = a["stream_frame_ptr"]; self.frame_wire_bytes = a["frame_wire_bytes"]
         self.src_stream = a["src_stream"]; self.src_route = a["src_route"]; self.src_hop = a["src_hop"]
         self.src_frame = a["src_frame"]; self.src_count = a["src_count"]
@@ -318,7 +318,7 @@ cdef class EventLoop:
         self.trace_level = trace_level
 
         cdef Py_ssize_t n_ports = self.port_rate_bps.shape[0], n_res = self.res_plca.shape[0]
-        cdef Py_ssize_t n_streams = self.stream_class.shape[0], n_lst = a["n_listeners"]
+        cdef Py_ssize_t n_streams = self.stream_frer.shape[0], n_lst = a["n_listeners"]
         cdef Py_ssize_t h
         self.fanout = 1
         for h in range(self.hop_port.shape[0]):
@@ -857,14 +857,14 @@ cdef class EventLoop:
             self.port_fail_ns[self.port_fail_ptr[f] + self.pk_epoch[k]] < self.pk_arrive[k]
 
     cdef void _to_hop(self, idx_t k, idx_t h, time_t now) noexcept nogil:
-        cdef idx_t p = self.hop_port[h], s = self.pk_stream[k]
+        cdef idx_t p = self.hop_port[h]
         self.pk_hop[k] = h
         if not self.port_up[p]:
             self._drop(k, p, now)
             return
         self.pk_left[k] = self.frame_wire_bytes[self.pk_frame[k]]
         self.pk_nfrag[k] = 0
-        self.pk_tc[k] = self.stream_class[s]
+        self.pk_tc[k] = self.hop_class[h]
         self._enqueue(p, k, now)
 
     cdef int _gate_verdict(self, idx_t k, idx_t h, time_t now) noexcept nogil:

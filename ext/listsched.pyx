@@ -224,8 +224,9 @@ cdef int insert_frame(State* st, Ctx* cx, idx_t s, idx_t f) noexcept nogil:
     cdef time_t T = cx.period[s], n_inst = cx.hyper // cx.period[s]
     cdef time_t h, k, idx, start, ln, res_a, ra, e
     cdef idx_t p, owner
-    cdef flag_t c = cx.cls[s]
+    cdef flag_t c
     for h in range(lo, hi):
+        c = cx.cls[h]
         idx = base + (h - lo) * nf + f
         start = cx.hf_start[idx]
         ln = cx.hf_len[idx]
@@ -255,9 +256,10 @@ cdef int try_frame(State* st, Ctx* cx, idx_t s, idx_t f, time_t t, time_t bound,
     cdef time_t h, k, idx, ready, nominal, start, ln, end, res_a, e, q = cx.quantum
     cdef time_t sp, own_wait
     cdef idx_t p, owner = -1, blocked
-    cdef flag_t c = cx.cls[s]
+    cdef flag_t c
     cdef Py_ssize_t mark = st.n_undo
     for h in range(lo, hi):
+        c = cx.cls[h]
         idx = base + (h - lo) * nf + f
         ln = cx.hf_len[idx]
         p = cx.hop_port[h]
@@ -369,7 +371,7 @@ def list_schedule(const time_t[::1] hop_ptr,        # IN  [S+1] hops of stream s
                   time_t[::1] hf_start,             # INOUT start in the first period (fixed streams: IN)
                   const time_t[::1] period,         # IN  [S]
                   const time_t[::1] deadline,       # IN  [S]
-                  const flag_t[::1] cls,            # IN  [S] traffic class 0..7
+                  const flag_t[::1] cls,            # IN  [Hp] traffic class 0..7 of each hop
                   const time_t[::1] share_ptr,      # IN  [P+1] ports sharing the medium of port p
                   const idx_t[::1] share_port,      # IN  (p itself included)
                   const time_t[::1] port_guard,     # IN  [P] guard band, 0: no unscheduled class

@@ -80,12 +80,13 @@ def test_t1l_one_kilometre_link(plant_from_yaml):
           - {id: valve-cmd, talker: plc, listeners: [valve], type: cyclic-synchronous, period: 10ms, payload: 42B, deadline: 1ms}
         """)
     result = compute_budget(problem)
-    # 1G hop 672 + 50; bridge 4 us; 10 Mb/s serialisation 67.2 us; 1000 m x 5 ns/m + 2 us T1L PHY
-    expected = T_SLOT_64_1G + 50 + 4000 + T_SLOT_64_10M + 5000 + 2000
-    assert expected == 78_922
+    # 1G hop 672 + 50; bridge 4 us; 10 Mb/s serialisation 67.2 us; 1000 m at 802.3cg's worst-case
+    # link delay (8834 ns for the reach, not 5 ns/m) + 2 us T1L PHY
+    expected = T_SLOT_64_1G + 50 + 4000 + T_SLOT_64_10M + 8834 + 2000
+    assert expected == 82_756
     assert result.listener_latency_ns.tolist() == [expected]
     last = result.hops(0)[-1]
-    assert (last.medium, last.transmission_ns, last.propagation_ns) == ("10base-t1l", T_SLOT_64_10M, 7000)
+    assert (last.medium, last.transmission_ns, last.propagation_ns) == ("10base-t1l", T_SLOT_64_10M, 10834)
 
 
 def _t1s_plant(plant_from_yaml, scheduled_type="configuration-diagnostics"):
@@ -228,18 +229,24 @@ def test_strict_priority_class_behind_tas_schedule(plant_from_yaml):
     assert result.stream_basis[s] is Basis.SCHEDULE
     assert lat["cyc"] == 5394 + 50 and jit["cyc"] == 1000
 
-    # sw->io for the event class: every 100 us the gate is closed for the window (672 ns) plus a guard
-    # band of the largest unscheduled frame (1542 B, 12.336 us): 13.008 us closed, 86.992 us open.
-    rate, cycle, closed = 10**9, 1_000_000, 10 * 13_008
-    open_ns = cycle - closed
-    avail = rate * open_ns // cycle                                   # 869.92 Mb/s
-    latency_gate = 13_008                                             # max(phi) - min(phi)
-    gate_bits = -(-rate * latency_gate * open_ns // (cycle * 10**9))  # 11 316 bits
+    # sw->io for the event class (class 3; bulk's PCP 0 is class 1): the gate list the scheduler
+    # writes for these windows closes every gate for the window (672 ns) and a guard band of one
+    # maximum frame (1542 B, 12.336 us) every 100 us, and event's own 84 B frame (672 ns) may not
+    # fit just before the guard: 86.32 us of each 100 us cycle are surely usable, in one interval.
+    rate, cycle = 10**9, 100_000
+    open_ns = cycle - 672 - 12_336 - 672
+    avail = rate * open_ns // cycle                                   # 863.2 Mb/s
+    latency_gate = cycle - open_ns                                    # max(phi) - min(phi), one interval
+    gate_bits = -(-rate * latency_gate * open_ns // (cycle * 10**9))  # 11 809 bits
     blocking = 1542 * 8                                               # one best-effort frame
     # event's burst: 672 bits; its first hop, alone, adds no delay variation beyond its own 672 ns
     burst = 672
-    delay = -(-(gate_bits + blocking + burst) * 10**9 // avail)
-    assert delay == 27_962
+    rate_latency = -(-(gate_bits + blocking + burst) * 10**9 // avail)
+    assert rate_latency == 28_750
+    # the service itself is tighter: at worst 13.68 us closed (window, guard, tail), then the
+    # blocking frame and event's own bits at the full 1 Gb/s
+    delay = latency_gate + (blocking + burst)
+    assert delay == 26_688
     # first hop 672 + 50, bridge 4 us, queue + own transmission (delay), 50 ns to io
     assert lat["event"] == 672 + 50 + 4000 + delay + 50
     assert result.gated_by_schedule and result.calculus_iterations > 0

@@ -60,6 +60,7 @@ def calculus_cases(draw):
     n_hops = forest["hop_ptr"][-1]
     n_streams = len(forest["hop_ptr"]) - 1
     n_queues = draw(st.integers(0, 2 * n_ports))
+    n_curves = draw(st.integers(1, 3))
     queue_port = sorted(draw(st.lists(st.integers(0, n_ports - 1), min_size=n_queues, max_size=n_queues)))
     hop_queue = [draw(st.integers(-1, n_queues - 1)) for _ in range(n_hops)]
     bits = st.integers(0, 200_000)
@@ -74,10 +75,11 @@ def calculus_cases(draw):
         queue_block_bits=draw(st.lists(bits, min_size=n_queues, max_size=n_queues)),
         queue_idle_bps=draw(st.lists(st.one_of(st.just(0), st.integers(1, 10**9)), min_size=n_queues, max_size=n_queues)),
         queue_cbs_ns=draw(st.lists(st.integers(0, 50_000), min_size=n_queues, max_size=n_queues)),
-        port_avail_bps=[r * draw(st.integers(1, 10)) // 10 for r in forest["port_rate_bps"]],
-        port_gate_bits=draw(st.lists(bits, min_size=n_ports, max_size=n_ports)),
-        port_sched_bits=draw(st.lists(bits, min_size=n_ports, max_size=n_ports)),
-        port_sched_bps=draw(st.lists(st.integers(0, 10**8), min_size=n_ports, max_size=n_ports)),
+        queue_avail_bps=[forest["port_rate_bps"][p] * draw(st.integers(1, 10)) // 10
+                         for p in queue_port for _ in range(n_curves)],
+        queue_gate_bits=draw(st.lists(bits, min_size=n_queues * n_curves, max_size=n_queues * n_curves)),
+        queue_sched_bits=draw(st.lists(bits, min_size=n_queues, max_size=n_queues)),
+        queue_sched_bps=draw(st.lists(st.integers(0, 10**8), min_size=n_queues, max_size=n_queues)),
         max_iterations=draw(st.integers(1, 30)),
     )
 

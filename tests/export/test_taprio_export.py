@@ -246,7 +246,7 @@ def test_ethtool_parses_every_command(cli, scheduled, tmp_path, netns):
 
 
 def test_preemption_marks_the_scheduled_class_of_the_device_express(cli, scheduled, tmp_path):
-    """On a 4-queue bridge the isochronous PCP 6 is class 3 (Table 8-5): that class is express."""
+    """On a 4-queue bridge the cyclic-synchronous PCP 5 is class 2 (Table 8-5): that class is express."""
     _, _, path, _ = scheduled["brownfield-line"]
     dmap = tmp_path / "map.yaml"
     dmap.write_text("defaults: {preemption: true}\n")
@@ -255,7 +255,7 @@ def test_preemption_marks_the_scheduled_class_of_the_device_express(cli, schedul
     assert status == 0, err
     argv = next(a for a in script_commands((tmp_path / "o" / "sw-capper.sh").read_text()) if "taprio" in a)
     i = argv.index("fp")
-    assert argv[i + 1:i + 5] == ["P", "P", "P", "E"]
+    assert argv[i + 1:i + 5] == ["P", "P", "E", "P"]
 
 
 def test_a_mode_the_hardware_lacks_is_refused(cli, scheduled, tmp_path):

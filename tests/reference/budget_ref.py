@@ -45,7 +45,7 @@ def path_budget(hop_ptr, hop_port, hop_parent, frame_ptr, frame_wire_bytes, port
 
 def calculus_bounds(hop_ptr, hop_parent, hop_queue, hop_extra_ns, hop_min_ns, stream_active, stream_burst_bits,
                     stream_rate_bps, queue_port, queue_block_bits, queue_idle_bps, queue_cbs_ns,
-                    port_avail_bps, port_gate_bits, port_sched_bits, port_sched_bps, max_iterations):
+                    queue_avail_bps, queue_gate_bits, queue_sched_bits, queue_sched_bps, max_iterations):
     """Returns (iterations or -1, hop_burst_bits, queue_delay_ns)."""
     n_queues = len(queue_port)
     delay_of = [0] * n_queues
@@ -72,24 +72,29 @@ def calculus_bounds(hop_ptr, hop_parent, hop_queue, hop_extra_ns, hop_min_ns, st
                     q_burst[q] = min(BURST_CAP_BITS, q_burst[q] + burst)
                     q_rate[q] += stream_rate_bps[s]
         new = []
+        n_curves = len(queue_avail_bps) // n_queues if n_queues else 1
         for q in range(n_queues):
             p = queue_port[q]
-            b_h, r_h = port_sched_bits[p], port_sched_bps[p]
+            b_h, r_h = queue_sched_bits[q], queue_sched_bps[q]
             for j in range(n_queues):
                 if j < q and queue_port[j] == p and (queue_idle_bps[q] == 0 or queue_idle_bps[j] == 0):
                     b_h += q_burst[j]
                     r_h += q_rate[j]
-            avail = port_avail_bps[p] - r_h
-            rate = min(avail, queue_idle_bps[q]) if queue_idle_bps[q] > 0 else avail
-            if rate <= q_rate[q] or b_h >= BURST_CAP_BITS or q_burst[q] >= BURST_CAP_BITS:
-                delay = UNBOUNDED
-            elif queue_idle_bps[q] > 0:
-                delay = (ceil_div((port_gate_bits[p] + b_h) * NS_PER_S, avail) + queue_cbs_ns[q]
-                         + ceil_div(q_burst[q] * NS_PER_S, rate))
-            else:
-                num = port_gate_bits[p] + b_h + queue_block_bits[q] + q_burst[q]
-                delay = ceil_div(num * NS_PER_S, rate)
-            new.append(UNBOUNDED if delay > DELAY_CAP_NS else delay)
+            bounded = []
+            for k in range(q * n_curves, (q + 1) * n_curves):
+                avail = queue_avail_bps[k] - r_h
+                rate = min(avail, queue_idle_bps[q]) if queue_idle_bps[q] > 0 else avail
+                if rate <= q_rate[q] or b_h >= BURST_CAP_BITS or q_burst[q] >= BURST_CAP_BITS:
+                    continue
+                if queue_idle_bps[q] > 0:
+                    delay = (ceil_div((queue_gate_bits[k] + b_h) * NS_PER_S, avail) + queue_cbs_ns[q]
+                             + ceil_div(q_burst[q] * NS_PER_S, rate))
+                else:
+                    num = queue_gate_bits[k] + b_h + queue_block_bits[q] + q_burst[q]
+                    delay = ceil_div(num * NS_PER_S, rate)
+                if delay <= DELAY_CAP_NS:
+                    bounded.append(delay)
+            new.append(min(bounded) if bounded else UNBOUNDED)
         if new == delay_of:
             return it, hop_burst, delay_of
         delay_of = new

@@ -77,7 +77,7 @@ class ReferenceLoop:
         self.gate_list = list(range(n_ports))
         self.res_state, self.res_to, self.res_token = [0] * n_res, [0] * n_res, [0] * n_res
         self.res_t0, self.res_burst_left, self.res_queued = [0] * n_res, [0] * n_res, [0] * n_res
-        n_streams = len(a["stream_class"])
+        n_streams = len(a["stream_frer"])
         self.route_of = [-1] * n_streams
         self.src_active, self.src_k = [0] * len(a["src_stream"]), [0] * len(a["src_stream"])
         n_lst = a["n_listeners"]
@@ -421,7 +421,7 @@ class ReferenceLoop:
             self.drop(pkt, p, now)
             return
         pkt.left = a["frame_wire_bytes"][pkt.frame]
-        pkt.tc = a["stream_class"][pkt.stream]
+        pkt.tc = a["hop_class"][h]
         self.enqueue(p, pkt, now)
 
     def sample(self, prof):

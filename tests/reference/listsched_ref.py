@@ -91,9 +91,10 @@ def list_schedule(hop_ptr, hop_port, hop_parent, hop_prop, hop_proc, hop_listene
         return n_ports + p * N_CLASSES + c
 
     for s in fixed:
-        T, n_inst, c = period[s], hyper // period[s], cls[s]
+        T, n_inst = period[s], hyper // period[s]
         for f in range(nf_of(s)):
             for h in range(hop_ptr[s], hop_ptr[s + 1]):
+                c = cls[h]
                 start, ln, p = hf_start[slot(s, h, f)], hf_len[slot(s, h, f)], hop_port[h]
                 res_a = start if hop_parent[h] < 0 else earliest(s, h, f) - sync
                 for k in range(n_inst):
@@ -106,9 +107,10 @@ def list_schedule(hop_ptr, hop_port, hop_parent, hop_prop, hop_proc, hop_listene
         status[s] = FIXED
 
     def try_frame(s, f, t, bound):
-        T, n_inst, c = period[s], hyper // period[s], cls[s]
+        T, n_inst = period[s], hyper // period[s]
         mark = len(st.undo)
         for h in range(hop_ptr[s], hop_ptr[s + 1]):
+            c = cls[h]
             idx = slot(s, h, f)
             ln, p = hf_len[idx], hop_port[h]
             if hop_parent[h] < 0:

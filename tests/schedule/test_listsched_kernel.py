@@ -18,12 +18,12 @@ def instances(draw):
         base = len(hop_port)
         for j in range(n_hops):
             hop_port.append(draw(st.integers(0, n_ports - 1)))
+            cls.append(draw(st.integers(0, 2)))
             hop_parent.append(-1 if j == 0 else base + draw(st.integers(0, j - 1)))
         hop_ptr.append(len(hop_port))
         frame_ptr.append(frame_ptr[-1] + draw(st.integers(1, 2)))
         period.append(draw(st.sampled_from([1000, 2000, 4000])))
         deadline.append(draw(st.integers(200, 4000)))
-        cls.append(draw(st.integers(0, 2)))
     n_hops = len(hop_port)
     hf_ptr = [0]
     for s in range(n_streams):

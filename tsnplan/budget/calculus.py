@@ -3,32 +3,38 @@
 Every unscheduled stream is a token bucket (burst: one period's frames, rate: their bits per
 period). Each egress port serves its classes by strict priority, or by a credit-based shaper for
 the SR classes (PCP 3 and 2) on bridges with the ``cbs`` feature. Scheduled traffic takes the
-service away: with a schedule, its windows plus a guard band are closed intervals of the gates of
-every unscheduled class, turned into a rate-latency curve; without one, each scheduled frame with
-its guard band counts as higher-priority traffic once per period. A lower-priority frame blocks
-once (non-preemptive), or only its never-preemptable part where the port preempts (802.1Qbu).
-Bursts grow along the path by rate x delay variation; the kernel iterates to a fixed point.
+service away. With a schedule, each unscheduled queue gets the service its gate control list as
+written leaves it (``gate_service``: windows, guard bands, the frame that does not fit before a
+gate closes): the kernel iterates with rate-latency curves below it, then each strict-priority
+queue's delay is recomputed from that service itself for the bursts the kernel settled on. Without one, the worst list the scheduler may produce is
+assumed: every scheduled frame in a window of its own, each with a guard band of one maximum
+frame (``MAX_FRAME_WIRE_BYTES`` at the port rate) and one unusable tail of the queue's largest
+frame (or a higher class's) before it, counted as higher-priority traffic once per period. A
+lower-priority frame blocks once (unscheduled classes are never express, so preemption does not
+shorten it). Bursts grow along the path by rate x delay variation; the kernel iterates to a
+fixed point.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 
 from tsnplan._ext import budget as _kernel
+from tsnplan.budget.gate_service import RATE_FRACTIONS, effective_open, exact_delay_ns, latency_at_rates
 from tsnplan.budget.hops import HopTerms, stream_max_wire_bytes
 from tsnplan.errors import InternalError
 from tsnplan.model.compile import INDEX, TIME, CompiledProblem
-from tsnplan.model.media.ethernet import WIRE_OVERHEAD_BYTES
+from tsnplan.model.gating import port_gated_mask
 from tsnplan.model.network import Feature
-from tsnplan.schedule.result import ScheduleResult
+from tsnplan.schedule.gcl import build_gcl
+from tsnplan.schedule.layout import MAX_FRAME_WIRE_BYTES, ScheduleOptions, build_layout
+from tsnplan.schedule.result import Gcl, ScheduleResult
 
-__all__ = ["CalculusResult", "calculus_bounds", "NON_PREEMPTABLE_BYTES", "SR_CLASS_INTERVAL_NS",
-           "MAX_RESERVATION", "MAX_ITERATIONS"]
+__all__ = ["CalculusResult", "calculus_bounds", "SR_CLASS_INTERVAL_NS", "MAX_RESERVATION", "MAX_ITERATIONS"]
 
-#: Largest MAC frame that can never be preempted (addFragSize 0, domain.md §2.3), on the wire.
-NON_PREEMPTABLE_BYTES = 123 + WIRE_OVERHEAD_BYTES
 #: SRP class measurement interval per PCP: SR class A (PCP 3) and B (PCP 2).
 SR_CLASS_INTERVAL_NS = {3: 125_000, 2: 250_000}
 #: 802.1Q caps the bandwidth reserved for SR classes at 75 % of the port.
@@ -46,9 +52,12 @@ class CalculusResult:
     queue_class: np.ndarray        # int8[Q]
     queue_shaper: np.ndarray       # int8[Q] 0 strict priority, 1 CBS
     queue_delay_ns: np.ndarray     # int64[Q]
-    port_guard_ns: np.ndarray      # int64[P] guard band before every scheduled window
     iterations: int                # -1: the bursts did not settle, every queue is unbounded
-    gated_by_schedule: bool        # True: TAS closed intervals from a schedule, else scheduled load as a token bucket
+    gated_by_schedule: bool        # True: the schedule's gate lists, else scheduled load as a token bucket
+
+
+def _tx_ns(n_bytes, rate):
+    return -(-(np.asarray(n_bytes, dtype=TIME) * 8 * NS) // rate)
 
 
 def calculus_bounds(problem: CompiledProblem, terms: HopTerms, active: np.ndarray,
@@ -58,25 +67,20 @@ def calculus_bounds(problem: CompiledProblem, terms: HopTerms, active: np.ndarra
     n_hops, n_ports = problem.n_hops, problem.n_ports
     stream_of_hop = np.repeat(np.arange(problem.n_streams), np.diff(problem.hop_ptr))
     hop_active = active[stream_of_hop] == 1
-    hop_class = problem.stream_class[stream_of_hop].astype(np.int64)
+    hop_class = problem.hop_class.astype(np.int64)
     hop_port = problem.hop_port.astype(np.int64)
     max_wire = stream_max_wire_bytes(problem)
     hop_max = max_wire[stream_of_hop]
 
-    # largest unscheduled frame per (port, class), and which classes carry scheduled streams
+    # largest unscheduled frame per (port, class); of lower classes; of this class or higher ones
     frame_max = np.zeros((n_ports, 8), dtype=TIME)
     np.maximum.at(frame_max, (hop_port[hop_active], hop_class[hop_active]), hop_max[hop_active])
-    sched_class = np.zeros((n_ports, 8), dtype=bool)
-    sched_class[hop_port[~hop_active], hop_class[~hop_active]] = True
     lower_max = np.zeros((n_ports, 8), dtype=TIME)
     lower_max[:, 1:] = np.maximum.accumulate(frame_max, axis=1)[:, :-1]
+    upper_max = np.maximum.accumulate(frame_max[:, ::-1], axis=1)[:, ::-1]
     network = problem.network
-    qbu = np.array([Feature.QBU in network.node(network.ports[n].src).features for n in problem.port_names], dtype=bool)
     cbs = np.array([Feature.CBS in network.node(network.ports[n].src).features for n in problem.port_names], dtype=bool)
     rate = problem.port_rate_bps
-    guard_bytes = frame_max.max(axis=1) if n_ports else np.zeros(0, dtype=TIME)
-    guard_bytes = np.where(qbu, np.minimum(guard_bytes, NON_PREEMPTABLE_BYTES), guard_bytes)
-    guard_ns = -(-(guard_bytes * 8 * NS) // rate)
 
     # queues: (port, class) of active hops with an egress queue, grouped by port, highest class first
     queued = hop_active & (terms.queueless == 0)
@@ -86,9 +90,10 @@ def calculus_bounds(problem: CompiledProblem, terms: HopTerms, active: np.ndarra
     hop_queue[queued] = inverse
     queue_port = (unique // 8).astype(INDEX)
     queue_class = (7 - unique % 8).astype(np.int8)
-    express = (queue_class == 7) | sched_class[queue_port, queue_class]
     block_bytes = lower_max[queue_port, queue_class]
-    block_bytes = np.where(qbu[queue_port] & express, np.minimum(block_bytes, NON_PREEMPTABLE_BYTES), block_bytes)
+    q_rate = rate[queue_port].astype(TIME)
+    tail_ns = _tx_ns(upper_max[queue_port, queue_class], q_rate)
+    head_ns = _tx_ns(block_bytes, q_rate)
 
     stream_bits = np.add.reduceat(problem.frame_wire_bytes * 8, problem.frame_ptr[:-1]) \
         if problem.n_streams else np.zeros(0, dtype=TIME)
@@ -96,37 +101,70 @@ def calculus_bounds(problem: CompiledProblem, terms: HopTerms, active: np.ndarra
     idle, cbs_ns, shaper = _cbs_queues(problem, queue_port, queue_class, hop_queue, stream_of_hop, max_wire,
                                        lower_max, cbs)
 
-    avail = rate.astype(TIME).copy()
-    gate_bits = np.zeros(n_ports, dtype=TIME)
-    sched_bits = np.zeros(n_ports, dtype=TIME)
-    sched_bps = np.zeros(n_ports, dtype=TIME)
+    n_queues = len(unique)
+    sched_bits = np.zeros(n_queues, dtype=TIME)
+    sched_bps = np.zeros(n_queues, dtype=TIME)
     gated = schedule is not None
+    curves = len(RATE_FRACTIONS) if gated else 1
+    avail = np.repeat(q_rate, curves)                       # [Q * curves] rate-latency curves per queue
+    gate_bits = np.zeros(n_queues * curves, dtype=TIME)
+    service: dict[int, tuple] = {}
     if gated:
-        _gate_service(problem, schedule, guard_ns, avail, gate_bits)
+        service = _gate_service(problem, _gate_lists(problem, schedule), queue_port, queue_class, tail_ns, head_ns,
+                                avail.reshape(n_queues, curves), gate_bits.reshape(n_queues, curves))
     else:
-        frames = np.diff(problem.frame_ptr)[stream_of_hop]
-        bits = (stream_bits[stream_of_hop] + 8 * frames * guard_bytes[hop_port]) * (~hop_active)
-        np.add.at(sched_bits, hop_port, bits)
-        np.add.at(sched_bps, hop_port, -(-(bits * NS) // problem.stream_period_ns[stream_of_hop]))
+        _worst_gcl_load(problem, active, own_tx_ns, queue_port, tail_ns, sched_bits, sched_bps)
 
     extra = np.where(terms.radio_hold == 1, 0, terms.radio_ns - terms.radio_min_ns) + terms.access_ns
     hop_burst = np.zeros(n_hops, dtype=TIME)
-    q_burst = np.zeros(len(unique), dtype=TIME)
-    q_rate = np.zeros(len(unique), dtype=TIME)
-    q_delay = np.zeros(len(unique), dtype=TIME)
+    q_burst = np.zeros(n_queues, dtype=TIME)
+    q_arrival = np.zeros(n_queues, dtype=TIME)
+    q_delay = np.zeros(n_queues, dtype=TIME)
     iterations = _kernel.calculus_bounds(
         problem.hop_ptr, problem.hop_parent, hop_queue, np.ascontiguousarray(extra, dtype=TIME),
         np.ascontiguousarray(own_tx_ns, dtype=TIME),
         np.ascontiguousarray(active, dtype=np.int8), np.ascontiguousarray(stream_bits, dtype=TIME),
         np.ascontiguousarray(stream_rate, dtype=TIME), queue_port,
         np.ascontiguousarray(block_bytes * 8, dtype=TIME), idle, cbs_ns,
-        avail, gate_bits, sched_bits, sched_bps, hop_burst, q_burst, q_rate, q_delay, MAX_ITERATIONS)
+        avail, gate_bits, sched_bits, sched_bps, hop_burst, q_burst, q_arrival, q_delay, MAX_ITERATIONS)
     if iterations == 0:
         raise InternalError("budget: the calculus kernel ran no iteration")
+    if iterations > 0:
+        _refine(problem, service, queue_port, shaper, block_bytes * 8, q_burst, q_arrival,
+                avail.reshape(n_queues, curves)[:, 0], gate_bits.reshape(n_queues, curves)[:, 0], q_delay)
     hop_delay = np.zeros(n_hops, dtype=TIME)
     hop_delay[hop_queue >= 0] = q_delay[hop_queue[hop_queue >= 0]]
     return CalculusResult(hop_queue, hop_delay, hop_burst, queue_port, queue_class, shaper, q_delay,
-                          guard_ns.astype(TIME), int(iterations), gated)
+                          int(iterations), gated)
+
+
+def _worst_gcl_load(problem, active, own_tx_ns, queue_port, tail_ns, sched_bits, sched_bps) -> None:
+    """Scheduled traffic of each queue's port as a token bucket, for the worst gate list: per
+    scheduled frame its transmission, a guard band and the queue's unusable tail, once per period.
+    Each hop's share is rounded up on its own, so the sums never fall short."""
+    if not len(queue_port):
+        return
+    quantum = int(problem.time_quantum_ns)
+    for g in np.unique(problem.port_gcl_granularity_ns):
+        quantum = math.lcm(quantum, int(g))
+    rate = problem.port_rate_bps.astype(TIME)
+    guard = -(-_tx_ns(MAX_FRAME_WIRE_BYTES, rate) // quantum) * quantum
+    stream_of_hop = np.repeat(np.arange(problem.n_streams), np.diff(problem.hop_ptr))
+    sched = np.flatnonzero(active[stream_of_hop] == 0)
+    port = problem.hop_port[sched].astype(np.int64)
+    frames = np.diff(problem.frame_ptr)[stream_of_hop[sched]]
+    period = problem.stream_period_ns[stream_of_hop[sched]]
+    c = rate[port]
+    fixed_ns = own_tx_ns[sched] + frames * guard[port]
+    per_port = np.zeros((4, problem.n_ports), dtype=TIME)
+    np.add.at(per_port[0], port, -(-(fixed_ns * c) // NS))                 # bits: frames + guards
+    np.add.at(per_port[1], port, -(-(fixed_ns * c) // period))             # their rate, bit/s
+    np.add.at(per_port[2], port, frames)                                   # tails per period
+    np.add.at(per_port[3], port, -(-(frames * NS) // period))              # tails per second (ceil)
+    qp = queue_port.astype(np.int64)
+    tail_bits = -(-(tail_ns * rate[qp]) // NS)
+    sched_bits[:] = per_port[0, qp] + per_port[2, qp] * tail_bits
+    sched_bps[:] = per_port[1, qp] + per_port[3, qp] * tail_bits
 
 
 def _cbs_queues(problem, queue_port, queue_class, hop_queue, stream_of_hop, max_wire, lower_max, cbs):
@@ -168,54 +206,57 @@ def _cbs_queues(problem, queue_port, queue_class, hop_queue, stream_of_hop, max_
     return idle, cbs_ns, shaper
 
 
-def _gate_service(problem, schedule, guard_ns, avail, gate_bits) -> None:
-    """Rate-latency curve left by the closed intervals (scheduled windows + guard band) of each port.
+def _gate_lists(problem, schedule: ScheduleResult) -> Gcl:
+    """The schedule's gate lists; for one given without (windows only), the lists the scheduler writes."""
+    if schedule.gcl is not None:
+        return schedule.gcl
+    layout = build_layout(problem, ScheduleOptions())
+    return build_gcl(layout, schedule.window_hop.astype(np.int64), schedule.window_start_ns, schedule.window_end_ns)
 
-    With O the open time of a cycle P, the rate is C*O/P and the latency max(phi) - min(phi) for
-    phi(x) = x - open(0, x) * P/O, which is periodic, so the exact worst window is found in one pass.
-    """
-    cycle = int(schedule.hyperperiod_ns)
-    hop_port = problem.hop_port[schedule.window_hop]
-    by_port: dict[int, list[tuple[int, int]]] = {}
-    guard = guard_ns[hop_port]
-    starts = (schedule.window_start_ns - guard) % cycle
-    for p, start, length in zip(hop_port.tolist(), starts.tolist(),
-                                (schedule.window_end_ns - schedule.window_start_ns + guard).tolist()):
-        by_port.setdefault(p, []).append((start, length))
-    for p, intervals in by_port.items():
-        closed = _merge_closed(intervals, cycle)
-        open_ns = cycle - sum(e - s for s, e in closed)
-        rate = int(problem.port_rate_bps[p])
-        if open_ns <= 0:
-            avail[p] = 0
+
+def _refine(problem, service, queue_port, shaper, block_bits, q_burst, q_arrival, avail, gate_bits, q_delay) -> None:
+    """Lower each strict-priority queue's delay to the bound its gate service itself gives
+    (``gate_service.exact_delay_ns``) for the arrival curves the kernel settled on; those came
+    from the larger rate-latency delays, so they still bound the arrivals."""
+    for q, (starts, lengths, cycle) in service.items():
+        if shaper[q] or q_delay[q] < 0:
             continue
-        phi_hi, phi_lo, opened, x = None, None, 0, 0
-        for s, e in closed:
-            opened += s - x
-            low = s * open_ns - opened * cycle          # phi * O at the start of a closed interval
-            high = e * open_ns - opened * cycle         # ... and at its end
-            phi_lo = low if phi_lo is None else min(phi_lo, low)
-            phi_hi = high if phi_hi is None else max(phi_hi, high)
-            x = e
-        avail[p] = rate * open_ns // cycle
-        gate_bits[p] = -(-(rate * (phi_hi - phi_lo)) // (cycle * NS))
+        p = int(queue_port[q])
+        higher = np.flatnonzero((queue_port == p) & (np.arange(len(queue_port)) < q))
+        fixed = int(q_burst[higher].sum()) + int(block_bits[q]) + int(q_burst[q])
+        r_h, rate = int(q_arrival[higher].sum()), int(q_arrival[q])
+        left = int(avail[q]) - r_h - rate
+        if left <= 0:
+            continue
+        busy = -(-(int(gate_bits[q]) + fixed) * NS // left)
+        bound = exact_delay_ns(starts, lengths, cycle, int(problem.port_rate_bps[p]), fixed, rate, r_h,
+                               busy, busy + int(q_delay[q]) + cycle)
+        if bound is not None and bound < q_delay[q]:
+            q_delay[q] = bound
 
 
-def _merge_closed(intervals: list[tuple[int, int]], cycle: int) -> list[tuple[int, int]]:
-    """Closed intervals (start mod cycle, length) as sorted, disjoint [s, e) pieces of [0, cycle)."""
-    pieces = []
-    for start, length in intervals:
-        end = start + min(length, cycle)
-        if end <= cycle:
-            pieces.append((start, end))
-        else:
-            pieces.append((start, cycle))
-            pieces.append((0, end - cycle))
-    pieces.sort()
-    merged: list[list[int]] = []
-    for s, e in pieces:
-        if merged and s <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], e)
-        else:
-            merged.append([s, e])
-    return [(s, e) for s, e in merged]
+def _gate_service(problem, gcl: Gcl, queue_port, queue_class, tail_ns, head_ns, avail, gate_bits) -> dict:
+    """Rate-latency service of each unscheduled queue from its port's gate control list
+    (``gate_service``); returns the effective intervals of the queues whose gate ever closes."""
+    service = {}
+    gated = port_gated_mask(problem).astype(np.int64)
+    for q in range(len(queue_port)):
+        p, c = int(queue_port[q]), int(queue_class[q])
+        lo, hi = int(gcl.ptr[p]), int(gcl.ptr[p + 1])
+        cycle = gcl.cycle(p)
+        lower = ((1 << c) - 1) & ~int(gated[p])
+        intervals = effective_open(gcl.duration_ns[lo:hi], gcl.gates[lo:hi], c, int(gated[p]), lower,
+                                   int(tail_ns[q]), int(head_ns[q]))
+        if intervals is None:
+            continue
+        service[q] = (*intervals, cycle)
+        port_rate = int(problem.port_rate_bps[p])
+        found = latency_at_rates(*intervals, cycle)
+        if not found:
+            avail[q] = 0
+            continue
+        found += [found[0]] * (avail.shape[1] - len(found))
+        for k, (num, den, latency) in enumerate(found):
+            avail[q, k] = port_rate * num // den
+            gate_bits[q, k] = -(-(port_rate * latency) // (den * NS))
+    return service

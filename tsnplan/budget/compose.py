@@ -102,7 +102,9 @@ def compute_budget(problem: CompiledProblem, schedule: ScheduleResult | None = N
                             f"by their no-wait path: {', '.join(missing[:5])}")
     elif scheduled.any():
         warnings.append(f"no schedule given: {int(scheduled.sum())} scheduled streams are bounded by their "
-                        "no-wait path latency (what a schedule without waiting achieves)")
+                        "no-wait path latency (what a schedule without waiting achieves); unscheduled "
+                        "classes by the worst gate lists a schedule may bring (each scheduled frame alone "
+                        "in its window, with a guard band): --schedule gives bounds from the real lists")
     basis = np.where(placed, 0, np.where(scheduled, 1, 2))
 
     active = (~scheduled).astype(np.int8)
@@ -167,7 +169,7 @@ def compute_budget(problem: CompiledProblem, schedule: ScheduleResult | None = N
     basis_of = basis[stream_of_listener]
     window_jitter = np.zeros(n_listeners, dtype=TIME)
     if placed.any():
-        _apply_windows(problem, schedule, placed, terms, route_best, route_union, window_jitter,
+        _apply_windows(problem, schedule, placed, terms, own_tx, route_best, route_union, window_jitter,
                        processing, radio, access, queuing, transmission)
         for l in np.flatnonzero(basis_of == 0):
             composition[l] = Composition.SCHEDULE
@@ -240,9 +242,10 @@ def _compose_stochastic(problem, combos, route_union, route_base, route_best, co
                 composition[l] = Composition.UNION
 
 
-def _apply_windows(problem, schedule, placed, terms: HopTerms, route_best, route_union, window_jitter,
+def _apply_windows(problem, schedule, placed, terms: HopTerms, own_tx, route_best, route_union, window_jitter,
                    processing, radio, access, queuing, transmission) -> None:
-    """Latency of placed streams from their windows (worst instance), per-hop terms at that instance."""
+    """Latency of placed streams from their windows (worst instance), per-hop terms at that instance.
+    On a 10BASE-T1S member the windows leave room for the PLCA wait: that part is ``access``."""
     n_streams = problem.n_streams
     hyper = int(schedule.hyperperiod_ns)
     n_inst = np.where(placed, hyper // problem.stream_period_ns, 0).astype(np.int64)
@@ -307,7 +310,8 @@ def _apply_windows(problem, schedule, placed, terms: HopTerms, route_best, route
                 continue
             radio[h] = terms.radio_compiled_ns[h]
             processing[h] = proc - radio[h]
-            access[h] = 0
             queuing[h] = max(0, int(first_start[at]) - ready)
-            transmission[h] = int(last_end[at]) - arrival_parent - proc - queuing[h]
+            span = int(last_end[at]) - arrival_parent - proc - queuing[h]
+            access[h] = max(0, span - int(own_tx[h])) if terms.access_ns[h] > 0 else 0
+            transmission[h] = span - access[h]
 

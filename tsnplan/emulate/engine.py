@@ -6,11 +6,12 @@ independently.
 
 Kernel model (ext/evloop.pyx), all times int64 ns:
 
-- egress ports with eight traffic-class queues, strict priority; a frame starts only if its gate
+- egress ports with traffic-class queues (a frame's class: its PCP through 802.1Q Table 8-5 for
+  the port's queue count, ``traffic_types``), strict priority; a frame starts only if its gate
   stays open until its last byte (802.1Qbv); classes given an idle slope run a credit-based shaper
   (802.1Qav; credit accrues while frames wait, is charged for the whole frame when it starts);
   ports of bridges with feature ``qbu`` preempt (802.1Qbu/802.3br) preemptable frames for express
-  classes (default: the classes of scheduled streams), respecting the 64 B fragment rules and
+  classes (default: the classes the port gates for scheduled streams), respecting the 64 B fragment rules and
   adding 24 B per preemption;
 - store-and-forward: a frame is enqueued at the next port after the end of its transmission,
   the link's propagation (+ PHY) and the forwarding node's processing delay (compile.py's timing);
@@ -55,7 +56,9 @@ from tsnplan.model.compile import (NO_HOP, REDUNDANCY_FRER, REDUNDANCY_PROTECT, 
                                    fiveg_hop_profiles)
 from tsnplan.model.media.ethernet import WIRE_OVERHEAD_BYTES
 from tsnplan.model.media.t1s import BEACON_BT, BIT_TIME_NS, PlcaConfig
+from tsnplan.model.gating import port_gated_mask
 from tsnplan.model.network import Feature, NodeKind
+from tsnplan.model.traffic_types import traffic_classes
 from tsnplan.emulate.capture import PcapngWriter
 from tsnplan.emulate.frames import FrameTemplates
 from tsnplan.emulate.result import POLICE_REASONS, EmulationResult, LatencyAccumulator, ListenerStats
@@ -444,17 +447,16 @@ def build_inputs(problem: CompiledProblem, schedule, scenario: Scenario, seed: i
 
     port_names = problem.port_names
     ports = [network.ports[n] for n in port_names]
-    scheduled_classes = set()
-    stream_class = (schedule.stream_class if schedule is not None else problem.stream_class).astype(_I8)
-    if schedule is not None:
-        for s in range(n_streams):
-            if schedule.window_ptr[s + 1] > schedule.window_ptr[s]:
-                scheduled_classes.add(int(stream_class[s]))
-    express_classes = scenario.express_classes if scenario.express_classes is not None else scheduled_classes
-    express_mask = sum(1 << c for c in set(express_classes))
+    hop = builder.hop
+    hop_port = np.array(hop["port"], _I32)
+    hop_class = traffic_classes(problem.stream_pcp[np.array(hop["stream"], np.int64)], problem.port_queues[hop_port])
+    if scenario.express_classes is not None:
+        express = np.full(n_ports, sum(1 << c for c in set(scenario.express_classes)), _I32)
+    else:          # the classes the port gates for scheduled streams (none without a schedule)
+        express = port_gated_mask(problem) if schedule is not None else np.zeros(n_ports, _I32)
     resources = _resources(problem)
     shared = resources["res_plca"][problem.port_resource] == 1
-    preempt = np.array([int(scenario.preemption and not shared[p] and express_mask != 0
+    preempt = np.array([int(scenario.preemption and not shared[p] and express[p] != 0
                             and Feature.QBU in network.node(ports[p].src).features) for p in range(n_ports)], _I8)
     cbs = np.zeros(n_ports * 8, _I64)
     for p, port in enumerate(ports):
@@ -476,7 +478,6 @@ def build_inputs(problem: CompiledProblem, schedule, scenario: Scenario, seed: i
             bg_mean[p] = max(1, int(bg_wire * 8 * 1e9 / (share * int(problem.port_rate_bps[p]))))
 
     _explicit_releases(builder, problem, scenario)
-    hop = builder.hop
     parent = np.array(hop["parent"], _I64)
     n_hops = len(parent)
     children = np.argsort(parent, kind="stable")
@@ -500,9 +501,9 @@ def build_inputs(problem: CompiledProblem, schedule, scenario: Scenario, seed: i
         2 * max(deadline, period, int(gcl["gcl_cycle"].max()), slowest, 1_000_000)
     arrays = dict(
         port_rate_bps=problem.port_rate_bps.astype(_I64), port_res=problem.port_resource.astype(_I32),
-        port_preempt=preempt, port_express=np.full(n_ports, express_mask, _I32), port_cbs_slope=cbs,
+        port_preempt=preempt, port_express=np.ascontiguousarray(express, _I32), port_cbs_slope=cbs,
         port_capture=capture, **gcl, **resources,
-        hop_port=np.array(hop["port"], _I32), hop_stream=np.array(hop["stream"], _I32),
+        hop_port=hop_port, hop_class=np.ascontiguousarray(hop_class), hop_stream=np.array(hop["stream"], _I32),
         hop_child_ptr=child_ptr, hop_child=children.astype(_I32),
         hop_prop_ns=np.array(hop["prop"], _I64), hop_proc_ns=np.array(hop["proc"], _I64),
         hop_proc_var_ns=np.array(hop["proc_var"], _I64),
@@ -510,7 +511,6 @@ def build_inputs(problem: CompiledProblem, schedule, scenario: Scenario, seed: i
         hop_listener=np.array(hop["listener"], _I32),
         prof_ptr=np.array(prof_ptr, _I64), prof_pct=np.array(prof_pct, np.float64), prof_ns=np.array(prof_ns, _I64),
         **_gate_arrays(builder.gates),
-        stream_class=np.ascontiguousarray(stream_class),
         stream_frer=(problem.stream_redundancy == REDUNDANCY_FRER).astype(_I8),
         stream_frame_ptr=problem.frame_ptr.astype(_I64), frame_wire_bytes=problem.frame_wire_bytes.astype(_I64),
         frame_mac_bytes=problem.frame_mac_bytes.astype(_I64),
@@ -608,7 +608,8 @@ def run_emulation(problem: CompiledProblem, schedule, scenario: Scenario, seed: 
     def drain() -> None:
         records = loop.take_records()
         records["replica"] = hop_replica[records["hop"]]
-        stats.add(records["listener"], records["recv_ns"] - records["send_ns"])
+        frames = n_frames[records["stream"]]
+        stats.add(records["listener"], records["recv_ns"] - records["send_ns"], records["seq"] % frames == frames - 1)
         if record_sink is not None:
             record_sink(records)
         if loop.trace_n:
@@ -662,7 +663,7 @@ def _result(problem, schedule, scenario, seed, loop, stats, wall, captured, pcap
                 deadline_ns=int(problem.stream_deadline_ns[s]), sent=int(sent[s]), received=received,
                 lost=max(0, int(sent[s]) - received), duplicates_eliminated=int(dups[l]), rogue=int(rogue[l]),
                 deadline_misses=int(stats.misses[l]), min_ns=low, mean_ns=mean, p99_ns=p99, max_ns=high,
-                histogram=histogram))
+                histogram=histogram, message_min_ns=stats.message_min(l)))
     dropped = {problem.stream_ids[s]: int(n) for s, n in enumerate(np.asarray(loop.stream_dropped)) if n}
     policed_counts = np.asarray(loop.stream_policed).reshape(-1, len(POLICE_REASONS))
     policed = {problem.stream_ids[s]: {r: int(n) for r, n in zip(POLICE_REASONS, row) if n}

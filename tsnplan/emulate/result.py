@@ -48,11 +48,16 @@ class ListenerStats:
     p99_ns: int | None
     max_ns: int | None
     histogram: tuple[tuple[int, int], ...] = ()   # (bucket upper edge ns, frames)
+    message_min_ns: int | None = None   # least latency of a period's last frame (None: as min_ns)
 
     @property
     def jitter_ns(self) -> int:
-        """Peak-to-peak latency variation."""
-        return 0 if self.min_ns is None else self.max_ns - self.min_ns
+        """Latency variation of the stream's messages (docs/formats.md, "Latency and jitter"): the
+        worst latency minus the least latency of a period's last frame, so the serialisation of a
+        multi-frame message does not count as jitter."""
+        if self.min_ns is None:
+            return 0
+        return self.max_ns - (self.min_ns if self.message_min_ns is None else self.message_min_ns)
 
     @property
     def ok(self) -> bool:
@@ -93,14 +98,18 @@ class LatencyAccumulator:
         self.min = np.full(n, np.iinfo(np.int64).max, np.int64)
         self.max = np.full(n, -1, np.int64)
         self.misses = np.zeros(n, np.int64)
+        self.last_min = np.full(n, np.iinfo(np.int64).max, np.int64)
         self.keys = np.zeros(0, np.int64)
         self.counts = np.zeros(0, np.int64)
 
-    def add(self, listener: np.ndarray, latency_ns: np.ndarray) -> None:
+    def add(self, listener: np.ndarray, latency_ns: np.ndarray, last: np.ndarray | None = None) -> None:
+        """``last``: which records carry the last frame of their period's message (None: all)."""
         if not len(listener):
             return
         n = len(self.count)
         listener = listener.astype(np.int64)
+        last = np.ones(len(listener), bool) if last is None else last.astype(bool)
+        np.minimum.at(self.last_min, listener[last], latency_ns[last])
         self.count += np.bincount(listener, minlength=n)
         self.total += np.bincount(listener, weights=latency_ns, minlength=n).astype(np.int64)
         np.minimum.at(self.min, listener, latency_ns)
@@ -111,6 +120,11 @@ class LatencyAccumulator:
         merged_counts = np.concatenate([self.counts, np.ones(len(keys), np.int64)])
         self.keys, inverse = np.unique(merged_keys, return_inverse=True)
         self.counts = np.bincount(inverse, weights=merged_counts).astype(np.int64)
+
+    def message_min(self, l: int) -> int | None:
+        """Least latency of a last frame at listener ``l``; None when none arrived."""
+        value = int(self.last_min[l])
+        return None if value == np.iinfo(np.int64).max else value
 
     def listener_summary(self, l: int) -> tuple:
         """(min, mean, p99, max, histogram) of listener ``l``; Nones when it received nothing."""

@@ -1,8 +1,9 @@
-"""Checks that need both files: reachability and per-stream capacity."""
+"""Checks that need both files: reachability, per-stream capacity, no unscheduled stream in a gated class."""
 from __future__ import annotations
 
 from tsnplan.errors import Problem
 from tsnplan.model.compile import CompiledProblem
+from tsnplan.model.gating import gated_class_problems
 from tsnplan.model.streams import StreamSet
 
 __all__ = ["check_plant"]
@@ -28,4 +29,5 @@ def check_plant(problem: CompiledProblem, streams: StreamSet) -> list[Problem]:
             problems.append(Problem(streams.source, f"stream {stream_id!r}",
                                     f"needs {share[worst]:.0%} of port {port} on its own",
                                     by_id[stream_id].line, "a longer period, a smaller payload or a faster link"))
+    problems += gated_class_problems(problem, streams.source, {s.id: s.line for s in streams.streams})
     return problems

@@ -9,7 +9,7 @@ from tsnplan.io.files import read_text
 from tsnplan.io.yaml_input import MAX_FILE_BYTES
 from tsnplan.model.media.ethernet import MEDIUM_SPECS, NS_PER_M, Medium
 from tsnplan.model.media.fiveg import BUILTIN_PROFILES, DelayProfile, FiveGProfile, profile_from_samples
-from tsnplan.model.media.t1l import T1L_MAX_LINK_DELAY_NS
+from tsnplan.model.media.t1l import T1L_MAX_LINK_DELAY_NS, t1l_propagation_ns
 from tsnplan.model.media.t1s import PlcaConfig
 from tsnplan.model.network import DEFAULT_SYNC_ERROR_NS, Feature, Link, Network, Node, NodeKind
 from tsnplan.units import format_rate_bps, parse_length_m, parse_rate_bps, parse_time_ns
@@ -306,7 +306,8 @@ def _read_link(a, b, nodes, reader: FieldReader) -> Link | None:
     length = reader.get("length", parse_length_m, default=1 if medium is not Medium.RADIO_5G else 0)
     if length is not None and length > spec.reach_m:
         reader.problem(f"{length} m is longer than the {spec.reach_m} m reach of {medium.value}")
-    propagation = reader.get("propagation", parse_time_ns, default=(length or 0) * NS_PER_M)
+    per_m = t1l_propagation_ns if medium is Medium.T1L else (lambda m: m * NS_PER_M)
+    propagation = reader.get("propagation", parse_time_ns, default=per_m(length or 0))
     if medium is Medium.T1L and propagation is not None and propagation > T1L_MAX_LINK_DELAY_NS:
         reader.problem(f"propagation {propagation} ns exceeds the 10BASE-T1L link delay limit of {T1L_MAX_LINK_DELAY_NS} ns")
     phy = reader.get("phy_latency", parse_time_ns, default=spec.phy_ns)

@@ -81,6 +81,8 @@ def schedule_to_json(problem: CompiledProblem, result: ScheduleResult) -> dict:
                      "start_ns": int(result.window_start_ns[w]), "end_ns": int(result.window_end_ns[w])}
             if problem.hop_replica[hop]:
                 entry["replica"] = int(problem.hop_replica[hop])
+            if problem.hop_class[hop] != result.stream_class[s]:        # fewer than 8 queues
+                entry["traffic_class"] = int(problem.hop_class[hop])
             if not repeat:
                 entry["instance"] = inst
             windows.append(entry)

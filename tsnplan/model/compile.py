@@ -11,6 +11,8 @@ the same input gives the same arrays. Variable-length data is CSR:
   listeners; a redundant stream (FRER replica or protection backup) branches into its second,
   node-disjoint route (``hop_replica`` = 1), which may cross the listener's last link again as a
   separate hop. Pass-through ports out of a T1S segment are folded into the hop before them.
+  ``hop_class`` is the queue the hop uses: the stream's PCP through 802.1Q Table 8-5 for the
+  port's queue count (``traffic_types.traffic_class``), the one map every layer reads.
 - listeners ``l`` of stream ``s`` in ``listener_ptr[s]:listener_ptr[s+1]``, each with the hop that
   delivers to it on the first route (``listener_hop``) and on the second (``listener_hop_alt``).
 
@@ -32,7 +34,7 @@ from tsnplan.model.media.fiveg import BUILTIN_PROFILES, DEFAULT_PERCENTILE, Dela
 from tsnplan.model.network import Network, NodeKind
 from tsnplan.model.routing import Routes, route_streams
 from tsnplan.model.streams import Redundancy, StreamSet
-from tsnplan.model.traffic_types import traffic_class
+from tsnplan.model.traffic_types import traffic_class, traffic_classes
 
 __all__ = ["CompiledProblem", "compile_problem", "NO_HOP", "NO_PROFILE", "TIME", "INDEX",
            "hyperperiod_ns", "MAX_HYPERPERIOD_NS", "fiveg_hop_profiles", "fiveg_residence_ns", "TIMING_IEEE", "TIMING_TSNKIT",
@@ -70,7 +72,7 @@ class CompiledProblem:
     stream_deadline_ns: np.ndarray
     stream_jitter_ns: np.ndarray      # -1: no requirement
     stream_pcp: np.ndarray
-    stream_class: np.ndarray          # traffic class with 8 queues
+    stream_class: np.ndarray          # traffic class of the PCP on an 8-queue port
     stream_scheduled: np.ndarray
     frame_ptr: np.ndarray
     frame_wire_bytes: np.ndarray      # incl. preamble, SFD and IFG
@@ -82,6 +84,7 @@ class CompiledProblem:
     hop_proc_ns: np.ndarray
     hop_profile: np.ndarray           # index into ``profiles`` for a stochastic forwarding delay
     hop_replica: np.ndarray           # 0: first (or only) route, 1: second route (FRER replica / backup)
+    hop_class: np.ndarray             # traffic class (queue) on the hop's port: 802.1Q Table 8-5
     listener_ptr: np.ndarray
     listener_node: np.ndarray
     listener_hop: np.ndarray          # hop delivering to the listener on the first route
@@ -199,6 +202,9 @@ def compile_problem(network: Network, streams: StreamSet, routes: Routes | None 
         return np.ascontiguousarray(np.array(values, dtype=dtype))
 
     stream_ids = tuple(s.id for s in routed)
+    stream_pcp = arr([s.pcp for s in routed], np.int8)
+    hop_stream = np.repeat(np.arange(len(routed)), np.diff(np.array(hop_ptr, dtype=np.int64)))
+    hop_port = arr(hops.port, INDEX)
     return CompiledProblem(
         network=network, streams=streams, routes=routes, percentile=percentile,
         port_names=port_names, **port_arrays,
@@ -206,14 +212,15 @@ def compile_problem(network: Network, streams: StreamSet, routes: Routes | None 
         stream_period_ns=arr([s.period_ns for s in routed], TIME),
         stream_deadline_ns=arr([s.deadline_ns for s in routed], TIME),
         stream_jitter_ns=arr([-1 if s.jitter_ns is None else s.jitter_ns for s in routed], TIME),
-        stream_pcp=arr([s.pcp for s in routed], np.int8),
+        stream_pcp=stream_pcp,
         stream_class=arr([traffic_class(s.pcp, 8) for s in routed], np.int8),
         stream_scheduled=arr([s.scheduled for s in routed], np.int8),
         frame_ptr=arr(frame_ptr, TIME), frame_wire_bytes=arr(frame_wire, TIME),
         frame_mac_bytes=arr(frame_mac, TIME),
-        hop_ptr=arr(hop_ptr, TIME), hop_port=arr(hops.port, INDEX), hop_parent=arr(hops.parent, INDEX),
+        hop_ptr=arr(hop_ptr, TIME), hop_port=hop_port, hop_parent=arr(hops.parent, INDEX),
         hop_prop_ns=arr(hops.prop, TIME), hop_proc_ns=arr(hops.proc, TIME),
         hop_profile=arr(hops.profile, INDEX), hop_replica=arr(hops.replica, np.int8),
+        hop_class=np.ascontiguousarray(traffic_classes(stream_pcp[hop_stream], port_arrays["port_queues"][hop_port])),
         listener_ptr=arr(listener_ptr, TIME), listener_node=arr(listener_node, INDEX),
         listener_hop=arr(listener_hop, INDEX), listener_hop_alt=arr(listener_hop_alt, INDEX),
         stream_redundancy=arr([_REDUNDANCY_CODE[s.redundancy] for s in routed], np.int8),

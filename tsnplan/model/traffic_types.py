@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-__all__ = ["TrafficType", "TypeDefaults", "TYPE_DEFAULTS", "traffic_class", "shaping_of"]
+import numpy as np
+
+__all__ = ["TrafficType", "TypeDefaults", "TYPE_DEFAULTS", "traffic_class", "traffic_classes", "shaping_of"]
 
 
 class TrafficType(str, Enum):
@@ -56,9 +58,18 @@ _PCP_TO_TC = {
 }
 
 
+_TABLE = np.array([_PCP_TO_TC[q] for q in range(1, 9)], dtype=np.int8)
+
+
 def traffic_class(pcp: int, queues: int) -> int:
-    """Traffic class (queue) of a PCP on a port with ``queues`` queues."""
+    """Traffic class (queue) of a PCP on a port with ``queues`` queues: the one map every layer uses."""
     return _PCP_TO_TC[max(1, min(8, queues))][pcp]
+
+
+def traffic_classes(pcp: np.ndarray, queues: np.ndarray) -> np.ndarray:
+    """``traffic_class`` element-wise (int8), for per-hop arrays."""
+    q = np.clip(np.asarray(queues, dtype=np.int64), 1, 8) - 1
+    return _TABLE[q, np.asarray(pcp, dtype=np.int64)].astype(np.int8)
 
 
 def shaping_of(traffic_type: TrafficType) -> str:

@@ -44,12 +44,11 @@ def _timeline(problem, result, port: int, width: int) -> str:
     H = result.hyperperiod_ns
     cells = [" "] * width
     sel = np.flatnonzero(problem.hop_port[result.window_hop] == port)
-    stream = np.searchsorted(result.window_ptr, sel, side="right") - 1
-    for w, s in zip(sel, stream):
+    for w in sel:
         a = int(result.window_start_ns[w]) * width // H
         b = max(a + 1, -(-int(result.window_end_ns[w]) * width // H))
         for i in range(a, min(b, width)):
-            cells[i] = str(int(result.stream_class[s]))
+            cells[i] = str(int(problem.hop_class[result.window_hop[w]]))     # the class on this port
     return "".join(cells)
 
 

@@ -81,7 +81,7 @@ def assemble(layout: Layout, hf_start: np.ndarray, placed: np.ndarray, explanati
         status=status, method=method, hyperperiod_ns=layout.hyper, window_ptr=window_ptr,
         window_hop=hop.astype(np.int32), window_frame=frame.astype(np.int32),
         window_instance=instance.astype(np.int32), window_start_ns=w_start.astype(np.int64),
-        window_end_ns=w_end.astype(np.int64), stream_class=layout.cls.copy(),
+        window_end_ns=w_end.astype(np.int64), stream_class=layout.problem.stream_class.copy(),
         listener_latency_ns=listener_latency(layout, hf_start, placed), gcl=gcl,
         explanations=tuple(explanations), warnings=warnings, solve_seconds=solve_seconds,
         objective=objective,

@@ -4,8 +4,8 @@ A port's cycle is the lcm of the periods of the streams crossing it (``Layout.po
 divisor of the hyperperiod): its windows repeat with it, so the list holds one cycle's windows
 and a port with fast streams stays within the bridge's entry limit however long the hyperperiod.
 
-During a window only its stream's traffic class is open. Outside windows the scheduled classes
-are closed and the unscheduled classes of the port are open, except during a guard band of one
+During a window only its hop's traffic class is open (``hop_class``). Outside windows the classes
+the port gates are closed and its other classes are open, except during a guard band of one
 maximum-size frame (1522 B + preamble + IFG at the port rate) before every window, where every
 gate is closed: an unscheduled frame that starts before the guard always ends before the window,
 so no length-aware (taprio-style) check is assumed in the bridge. Adjacent windows of one class
@@ -57,9 +57,8 @@ def _port_entries(starts, ends, classes, hyper: int, guard: int, open_mask: int)
 def build_gcl(layout: Layout, hop: np.ndarray, start: np.ndarray, end: np.ndarray) -> Gcl:
     """Gate control lists of every port from the windows ``(hop, start, end)`` of one hyperperiod."""
     p = layout.problem
-    stream = np.searchsorted(p.hop_ptr, hop, side="right") - 1
     port = p.hop_port[hop]
-    cls = layout.cls[stream]
+    cls = layout.hop_cls[hop]
     order = np.lexsort((start, port))
     port, start, end, cls = port[order], start[order], end[order], cls[order]
     bounds = np.searchsorted(port, np.arange(p.n_ports + 1))

@@ -57,7 +57,7 @@ def place(layout: Layout, order: np.ndarray, fixed: np.ndarray | None = None,
         p.hop_ptr, p.hop_port, p.hop_parent, p.hop_prop_ns, p.hop_proc_ns, layout.hop_listener,
         p.frame_ptr, layout.hf_ptr, layout.hf_len, layout.hf_slack, layout.hop_early, hf_start,
         p.stream_period_ns, np.maximum(0, p.stream_deadline_ns - layout.sync),   # clocks differ by sync
-        layout.cls, layout.share_ptr, layout.share_port, layout.port_guard, layout.port_gcl_budget,
+        layout.hop_cls, layout.share_ptr, layout.share_port, layout.port_guard, layout.port_gcl_budget,
         fixed, np.ascontiguousarray(order, dtype=np.int32), status, block_port, block_owner, gcl_count,
         layout.hyper, layout.quantum, layout.sync, layout.max_wait)
     if code != 0:

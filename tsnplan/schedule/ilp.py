@@ -116,7 +116,7 @@ def ilp_schedule(problem: CompiledProblem, options: ScheduleOptions, time_limit_
                     pre = int(rel[i]) - (earliest - layout.sync)
                 else:
                     pre = 0
-                items.append((("q", port, int(layout.cls[s])), s, f, int(rel[i]) - pre, ln + pre))
+                items.append((("q", port, int(layout.hop_cls[h])), s, f, int(rel[i]) - pre, ln + pre))
             model += q * t[s, f] + max(ends) <= T
             if deliver:
                 model += q * t[s, f] + max(deliver) <= q * t[s, 0] + deadline

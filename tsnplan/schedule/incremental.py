@@ -37,7 +37,8 @@ MAX_REROUTED = 200
 def _same_hops(old: Layout, s0: int, new: Layout, s1: int) -> bool:
     a, b = old.problem, new.problem
     lo0, hi0, lo1, hi1 = int(a.hop_ptr[s0]), int(a.hop_ptr[s0 + 1]), int(b.hop_ptr[s1]), int(b.hop_ptr[s1 + 1])
-    if hi0 - lo0 != hi1 - lo1 or a.stream_period_ns[s0] != b.stream_period_ns[s1] or old.cls[s0] != new.cls[s1]:
+    if hi0 - lo0 != hi1 - lo1 or a.stream_period_ns[s0] != b.stream_period_ns[s1] \
+            or not np.array_equal(old.hop_cls[lo0:hi0], new.hop_cls[lo1:hi1]):
         return False
     pa = a.hop_parent[lo0:hi0].astype(np.int64)
     pb = b.hop_parent[lo1:hi1].astype(np.int64)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tsnplan.model.compile import NO_PROFILE, CompiledProblem, fiveg_hop_profiles, hyperperiod_ns
+from tsnplan.model.gating import port_gated_mask
 from tsnplan.model.media.ethernet import Medium, ceil_div, tx_time_ns
 from tsnplan.model.media.t1s import PlcaConfig, access_wait_ns
 from tsnplan.model.tolerance import stream_release_jitter_ns, tolerance_spread_ns
@@ -60,7 +61,7 @@ class Layout:
     hf_len: np.ndarray         # int64[HF]: window length = transmission + hf_slack
     hf_slack: np.ndarray       # int64[HF]: T1S: worst-case PLCA wait the window leaves room for
     hop_early: np.ndarray      # int64[Hp]: how much earlier than nominal the frame may arrive (5G)
-    cls: np.ndarray            # int8[S]: traffic class used on every hop
+    hop_cls: np.ndarray        # int8[Hp]: traffic class of each hop (``hop_class``, 802.1Q Table 8-5)
     hop_listener: np.ndarray   # int8[Hp]
     share_ptr: np.ndarray      # int64[P+1]
     share_port: np.ndarray     # int32
@@ -90,8 +91,9 @@ def build_layout(problem: CompiledProblem, options: ScheduleOptions) -> Layout:
 
     Window length = transmission time of the frame's wire bytes at the port rate, plus on a
     10BASE-T1S member the worst-case wait for its PLCA transmit opportunity (``t1s_access_ns``),
-    rounded up to the quantum (``time_quantum_ns`` and every GCL granularity). A stream uses its
-    PCP's traffic class, lowered to fit the smallest queue count on its route.
+    rounded up to the quantum (``time_quantum_ns`` and every GCL granularity). Every hop uses its
+    PCP's traffic class for its port's queue count (``hop_class``); a port gates the classes of
+    the scheduled streams crossing it and leaves its other classes to unscheduled traffic.
 
     Each port's GCL repeats with the lcm of the periods crossing it; the kernel counts entries
     over the hyperperiod, so it gets ``(hyper / cycle) * (max - 2) + 2`` as the bound: the windows
@@ -123,11 +125,7 @@ def build_layout(problem: CompiledProblem, options: ScheduleOptions) -> Layout:
     hf_len = np.ascontiguousarray(_ceil(tx + access + jitter, quantum), dtype=np.int64)
     hf_slack = np.ascontiguousarray(np.where((access > 0) | (jitter > 0), hf_len - tx, 0), dtype=np.int64)
 
-    cls = p.stream_class.astype(np.int8).copy()
-    for s in scheduled:
-        lo, hi = int(p.hop_ptr[s]), int(p.hop_ptr[s + 1])
-        if hi > lo:
-            cls[s] = min(int(cls[s]), int(p.port_queues[p.hop_port[lo:hi]].min()) - 1)
+    cls = np.ascontiguousarray(p.hop_class, dtype=np.int8)
     hop_listener = np.zeros(p.n_hops, dtype=np.int8)
     hop_listener[p.listener_hop[p.listener_hop >= 0]] = 1
     hop_listener[p.listener_hop_alt[p.listener_hop_alt >= 0]] = 1
@@ -141,12 +139,9 @@ def build_layout(problem: CompiledProblem, options: ScheduleOptions) -> Layout:
         share_port_list.extend(groups[int(p.port_resource[port])])
         share_ptr.append(len(share_port_list))
 
-    sched_mask = 0
-    for c in np.unique(cls[scheduled]):
-        sched_mask |= 1 << int(c)
     all_mask = (1 << p.port_queues.astype(np.int64)) - 1
-    port_sched = (all_mask & sched_mask).astype(np.int32)
-    port_unsched = (all_mask & ~sched_mask).astype(np.int32)
+    port_sched = (all_mask & port_gated_mask(p)).astype(np.int32)
+    port_unsched = (all_mask & ~port_sched.astype(np.int64)).astype(np.int32)
     guard = _ceil(tx_time_ns(MAX_FRAME_WIRE_BYTES, p.port_rate_bps), quantum)
     guard = np.where((port_unsched != 0) & options.guard_band, guard, 0).astype(np.int64)
     port_cycle = np.full(p.n_ports, hyper, dtype=np.int64)
@@ -161,7 +156,7 @@ def build_layout(problem: CompiledProblem, options: ScheduleOptions) -> Layout:
     return Layout(
         problem=p, hyper=int(hyper), quantum=quantum, sync=options.sync(p), max_wait=int(options.max_wait_ns),
         scheduled=scheduled, n_frames=n_frames, hf_ptr=hf_ptr, hf_len=hf_len, hf_slack=hf_slack,
-        hop_early=arrival_spread_ns(p), cls=cls,
+        hop_early=arrival_spread_ns(p), hop_cls=cls,
         hop_listener=hop_listener, share_ptr=np.array(share_ptr, dtype=np.int64),
         share_port=np.array(share_port_list, dtype=np.int32), port_guard=np.ascontiguousarray(guard),
         port_sched_mask=port_sched, port_unsched_mask=port_unsched,

@@ -75,7 +75,7 @@ class ScheduleResult:
     window_instance: np.ndarray   # int32[W]: instance in the hyperperiod (0..H/T-1)
     window_start_ns: np.ndarray   # int64[W]
     window_end_ns: np.ndarray     # int64[W]
-    stream_class: np.ndarray      # int8[S]: traffic class (queue) used by the stream's windows
+    stream_class: np.ndarray      # int8[S]: class of the PCP on 8 queues; each hop uses ``problem.hop_class``
     listener_latency_ns: np.ndarray  # int64[L]: worst case per listener (problem.listener_*), -1 if not placed
     gcl: Gcl | None = None
     explanations: tuple[Explanation, ...] = ()

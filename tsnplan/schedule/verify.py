@@ -29,6 +29,7 @@ import numpy as np
 
 from tsnplan.model.compile import CompiledProblem, fiveg_hop_profiles
 from tsnplan.model.tolerance import stream_release_jitter_ns, tolerance_spread_ns
+from tsnplan.model.gating import port_gated_mask
 from tsnplan.model.media.ethernet import Medium, ceil_div, tx_time_ns
 from tsnplan.model.media.t1s import PlcaConfig, access_wait_ns
 from tsnplan.schedule.result import ScheduleResult
@@ -58,6 +59,9 @@ def verify(problem: CompiledProblem, result: ScheduleResult, *, sync_error_ns: i
     if len(hop) and not (np.searchsorted(p.hop_ptr, hop, side="right") - 1 == wstream).all():
         out.append("a window lies on a hop of another stream")
         return out
+    for s in np.flatnonzero(placed & (r.stream_class != p.stream_class))[:limit]:
+        out.append(f"stream {p.stream_ids[s]}: traffic class {int(r.stream_class[s])} contradicts its PCP "
+                   f"{int(p.stream_pcp[s])} (class {int(p.stream_class[s])} on 8 queues, 802.1Q Table 8-5)")
     for s in np.flatnonzero(p.stream_scheduled.astype(bool) & ~placed):
         if p.stream_ids[s] not in unscheduled:
             out.append(f"stream {p.stream_ids[s]}: scheduled but has no windows and no explanation")
@@ -125,7 +129,7 @@ def verify(problem: CompiledProblem, result: ScheduleResult, *, sync_error_ns: i
         out.append(f"stream {p.stream_ids[wstream[w]]}: starts on {p.port_names[port[w]]} at {start[w]} ns, "
                    f"before the frame can arrive ({arrival[w] + sync_error_ns} ns)")
     # frame isolation per (port, class)
-    cls = r.stream_class[wstream].astype(np.int64)
+    cls = p.hop_class[hop].astype(np.int64)
     slack = np.where((plca_wait > 0) | (jitter > 0), end - start - tx, 0)
     early = np.zeros(len(hop), dtype=np.int64)
     early[child] = slack[pw] + _early_arrival(p)[hop[child]]
@@ -232,12 +236,10 @@ def _verify_gcl(p, r, hop, start, end, wstream, guard, limit):
                                         or (H % g.port_cycle_ns).any()):
         return ["a port's GCL cycle does not divide the hyperperiod"]
     port = p.hop_port[hop].astype(np.int64) if len(hop) else np.zeros(0, np.int64)
-    cls = r.stream_class[wstream].astype(np.int64)
-    counts = np.bincount(np.repeat(np.arange(p.n_streams), np.diff(r.window_ptr)), minlength=p.n_streams)
-    sched_mask = 0
-    for c in np.unique(r.stream_class[counts > 0]):
-        sched_mask |= 1 << int(c)
+    cls = p.hop_class[hop].astype(np.int64)
+    gated = port_gated_mask(p).astype(np.int64)
     for q in range(p.n_ports):
+        sched_mask = int(gated[q])
         lo, hi = int(g.ptr[q]), int(g.ptr[q + 1])
         name = p.port_names[q]
         if hi - lo > p.port_gcl_max[q]:
