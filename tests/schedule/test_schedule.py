@@ -78,7 +78,8 @@ def test_overloaded_link_is_explained(body_shop):
            for i in range(25)]
     problem = compile_problem(body_shop.network, _streams(body_shop, big))
     result = schedule(problem, method="heuristic", options=ScheduleOptions(reroute=False))
-    assert result.status is ScheduleStatus.PARTIAL
+    assert result.status is ScheduleStatus.INFEASIBLE          # the link needs more than the hyperperiod
+    assert result.extra["proof"]["certificates"][0]["kind"] == "medium-demand"
     assert verify(problem, result, sync_error_ns=1000) == []
     assert result.unscheduled and all(e.conflicts and e.conflicts[0] in e.reason for e in result.explanations)
 

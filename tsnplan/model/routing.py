@@ -27,6 +27,7 @@ class Routes:
     unreachable: dict[str, tuple[str, ...]]      # stream id -> listeners with no route
     replicas: dict[str, tuple[tuple[str, ...] | None, ...]] = field(default_factory=dict)
     redundancy_issues: dict[str, str] = field(default_factory=dict)  # stream id -> why no disjoint pair
+    fixed: bool = False        # the input fixed the paths (TAS benchmark): schedulers never re-route
 
 
 def _sorted_adjacency(network: Network) -> dict[str, list[str]]:

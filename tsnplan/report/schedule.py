@@ -37,6 +37,8 @@ def schedule_to_report_json(problem: CompiledProblem, result: ScheduleResult) ->
 
     doc = schedule_to_json(problem, result)
     doc["summary"] = {"ports": port_summary(problem, result)}
+    if "proof" in result.extra:
+        doc["proof"] = result.extra["proof"]
     return doc
 
 

@@ -86,7 +86,7 @@ def heuristic_placement(problem: CompiledProblem, options: ScheduleOptions,
     again = place(layout, np.concatenate([stream_order(layout, np.array(failed)), order[~np.isin(order, failed)]]))
     if again.n_placed() > best.n_placed():
         best = again
-    if options.reroute and (deadline_s is None or time.monotonic() < deadline_s):
+    if options.reroute and not problem.routes.fixed and (deadline_s is None or time.monotonic() < deadline_s):
         from tsnplan.schedule.incremental import reroute_failed
         best = reroute_failed(best, options, deadline_s)
     return best

@@ -30,8 +30,13 @@ def add_arguments(parser) -> None:
     parser.add_argument("network", metavar="NET", help="network YAML file or tsnkit instance directory")
     parser.add_argument("streams", metavar="STREAMS", nargs="?", help="stream YAML file")
     parser.add_argument("-o", "--output", metavar="FILE", help="write the schedule here (schedule.json)")
-    parser.add_argument("--method", choices=("auto", "heuristic", "ilp"), default="auto",
-                        help="auto (default): heuristic, then the exact ILP on small instances it cannot fill")
+    parser.add_argument("--method", choices=("auto", "heuristic", "ilp", "cpsat"), default="auto",
+                        help="auto (default): heuristic, then CP-SAT (whole model or neighbourhood repair) "
+                             "when it leaves streams; cpsat: always that")
+    parser.add_argument("--seed", type=int, default=0, metavar="N",
+                        help="CP-SAT and repair seed (same seed, same schedule)")
+    parser.add_argument("--workers", type=int, choices=(1, 2), default=1,
+                        help="CP-SAT search workers; 2 is faster but not reproducible (default 1)")
     parser.add_argument("--time-limit", type=_seconds, metavar="S", help="stop searching after S seconds")
     parser.add_argument("--sync-error", type=_time, metavar="T",
                         help="gPTP precision added to every hop (default 1us; 0 for tsnkit instances)")
@@ -55,10 +60,10 @@ def run(args, console) -> ExitStatus:
     options = ScheduleOptions(sync_error_ns=args.sync_error, max_wait_ns=args.max_wait,
                               reroute=not args.no_reroute)
     if args.json or not progress_enabled(console):
-        result = schedule(problem, method=args.method, time_limit_s=args.time_limit, options=options)
+        result = schedule(problem, method=args.method, time_limit_s=args.time_limit, options=options, seed=args.seed, workers=args.workers)
     else:
         with console.status(f"scheduling {problem.n_streams} streams ({args.method}) ..."):
-            result = schedule(problem, method=args.method, time_limit_s=args.time_limit, options=options)
+            result = schedule(problem, method=args.method, time_limit_s=args.time_limit, options=options, seed=args.seed, workers=args.workers)
     problem = result.extra.get("problem", problem)
     if args.output:
         try:

@@ -1,0 +1,196 @@
+"""Exact no-wait scheduling with CP-SAT (OR-Tools): interval variables and no-overlap per medium.
+
+The model shares its feasibility notion with the ILP and the heuristic: a frame's hops keep the
+offsets relative to its root that the list scheduler gives it on an empty network (no-wait), and
+the root offset ``t`` of every (stream, frame) is a multiple of the quantum. Each (stream, hop,
+frame, instance) is an optional interval ``[q*t + offset + k*T, ... + len)`` present iff the stream
+is placed; intervals on one medium never overlap, and neither do queue residencies (earliest
+arrival to window end) in one (port, class) queue. Nothing crosses the hyperperiod's end (every
+instance lies inside its own period), so plain no-overlap over ``[0, H)`` is exact.
+
+A stream whose own frames share a queue gets one residency spanning them (the model is then a
+restriction, and proves nothing). The objective maximises the streams placed; the solver's bound
+on it is a proof of how many can be placed together *on these routes*. Gate-list lengths are not
+modelled (a relaxation): streams over a bridge's entry limit are left out afterwards.
+
+Determinism: with one worker (the default) the time limit becomes CP-SAT's *deterministic* time
+(``DET_PER_SECOND`` units per second, measured on this machine), so a seed gives the same answer
+on every run, however loaded the machine; the wall clock only stops a run that takes
+``WALL_SAFETY`` times longer. Two workers (``--workers 2``) search in parallel with a wall-clock
+limit and are not reproducible (OR-Tools' ``interleave_search`` would be, but here it overran its
+deterministic limit several times over).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from tsnplan.schedule.layout import Layout
+
+__all__ = ["available", "CpSolution", "solve", "MAX_WORKERS"]
+
+MAX_WORKERS = 2          # the machine has two cores shared by everything else
+DET_PER_SECOND = 0.4     # CP-SAT deterministic time per second of --time-limit (single worker, measured)
+WALL_SAFETY = 4.0
+
+
+def available() -> bool:
+    """OR-Tools is an optional dependency (extra ``cpsat``); ``auto`` skips CP-SAT without it."""
+    try:
+        import ortools.sat.python.cp_model  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@dataclass
+class CpSolution:
+    hf_start: np.ndarray       # first-period start of every slot (placed streams only)
+    placed: np.ndarray         # bool[S]
+    proven: bool               # the solver proved its answer optimal
+    upper_bound: int           # at most this many of the ``free`` streams can be placed with the fixed ones
+    exact: bool                # the model is no restriction (bounds prove something)
+    seconds: float
+
+
+def _stream_items(layout: Layout, rel: np.ndarray, s: int) -> list[tuple]:
+    """(resource key, frame, offset from the frame's root, length) of stream ``s``'s windows and residencies."""
+    p = layout.problem
+    nf = int(layout.n_frames[s])
+    out = []
+    for f in range(nf):
+        for h in range(int(p.hop_ptr[s]), int(p.hop_ptr[s + 1])):
+            i = layout.slot(s, h, f)
+            ln, port = int(layout.hf_len[i]), int(p.hop_port[h])
+            out.append((("m", int(p.port_resource[port])), f, int(rel[i]), ln))
+            if p.hop_parent[h] >= 0:
+                par = layout.slot(s, int(p.hop_parent[h]), f)
+                arrival = int(rel[par] + layout.hf_len[par] + p.hop_prop_ns[p.hop_parent[h]] + p.hop_proc_ns[h])
+                earliest = arrival - int(layout.hf_slack[par]) - int(layout.hop_early[h])
+                pre = int(rel[i]) - (earliest - layout.sync)
+            else:
+                pre = 0
+            out.append((("q", port, int(layout.cls[s])), f, int(rel[i]) - pre, ln + pre))
+    return out
+
+
+def _signature(layout: Layout, rel: np.ndarray, s: int) -> tuple:
+    """Streams with equal signatures are interchangeable in every schedule (symmetry)."""
+    p = layout.problem
+    lo, hi = int(layout.hf_ptr[s]), int(layout.hf_ptr[s + 1])
+    return (int(p.stream_period_ns[s]), int(p.stream_deadline_ns[s]), int(layout.cls[s]),
+            tuple(p.hop_port[int(p.hop_ptr[s]):int(p.hop_ptr[s + 1])].tolist()),
+            tuple(layout.hf_len[lo:hi].tolist()), tuple(rel[lo:hi].tolist()))
+
+
+def solve(layout: Layout, rel: np.ndarray, free: list[int], fixed_start: np.ndarray | None = None,
+          fixed: list[int] = (), hint: np.ndarray | None = None, hint_placed: np.ndarray | None = None,
+          time_limit_s: float = 10.0, seed: int = 0, workers: int = 1) -> CpSolution:
+    """Place as many of ``free`` as possible around the ``fixed`` streams (starts in ``fixed_start``)."""
+    from ortools.sat.python import cp_model
+
+    t0 = time.perf_counter()
+    p, q, H = layout.problem, layout.quantum, layout.hyper
+    model = cp_model.CpModel()
+    z, t = {}, {}
+    by_key: dict = {}
+    exact = True
+    for s in free:
+        T, nf, deadline = int(p.stream_period_ns[s]), int(layout.n_frames[s]), int(p.stream_deadline_ns[s])
+        z[s] = model.new_bool_var(f"z{s}")
+        items = _stream_items(layout, rel, s)
+        for f in range(nf):
+            ends = [off + ln for key, ff, off, ln in items if ff == f and key[0] == "m"]
+            t[s, f] = model.new_int_var(0, max(0, (T - max(ends)) // q), f"t{s}_{f}")
+        for f in range(nf):
+            deliver = [int(rel[layout.slot(s, h, f)] + layout.hf_len[layout.slot(s, h, f)] + p.hop_prop_ns[h])
+                       for h in range(int(p.hop_ptr[s]), int(p.hop_ptr[s + 1])) if layout.hop_listener[h]]
+            if deliver:
+                model.add(q * t[s, f] + max(deliver) <= q * t[s, 0] + deadline).only_enforce_if(z[s])
+                model.add(q * t[s, f] + max(deliver) <= T).only_enforce_if(z[s])
+            if f + 1 < nf:
+                root = layout.slot(s, int(p.hop_ptr[s]), f)
+                model.add(q * t[s, f + 1] >= q * t[s, f] + int(layout.hf_len[root]))
+        queue_items: dict = {}
+        for key, f, off, ln in items:
+            if key[0] == "q":
+                queue_items.setdefault(key, []).append((f, off, ln))
+                continue
+            for k in range(H // T):
+                by_key.setdefault(key, []).append(
+                    model.new_optional_fixed_size_interval_var(q * t[s, f] + off + k * T, ln, z[s], f"m{s}"))
+        for key, group in queue_items.items():
+            if len(group) == 1:
+                f, off, ln = group[0]
+                for k in range(H // T):
+                    by_key.setdefault(key, []).append(
+                        model.new_optional_fixed_size_interval_var(q * t[s, f] + off + k * T, ln, z[s], f"q{s}"))
+                continue
+            exact = False        # own frames share the queue: one residency spans them all
+            fa, oa, _ = min(group, key=lambda g: (g[0], g[1]))
+            fb, ob, lb = max(group, key=lambda g: (g[0], g[1] + g[2]))
+            for k in range(H // T):
+                size = model.new_int_var(0, T, f"w{s}")
+                by_key.setdefault(key, []).append(model.new_optional_interval_var(
+                    q * t[s, fa] + oa + k * T, size, q * t[s, fb] + ob + lb + k * T, z[s], f"q{s}"))
+    touched = set(by_key)
+    for s in fixed:
+        T = int(p.stream_period_ns[s])
+        spans: dict = {}     # a fixed stream's own residencies in one queue may overlap: one span
+        for key, f, off, ln in _stream_items(layout, rel, s):
+            if key in touched:
+                a = int(fixed_start[layout.slot(s, int(p.hop_ptr[s]), f)]) + off
+                spans.setdefault(key, []).append((a, a + ln))
+        for key, group in spans.items():
+            if key[0] == "q":
+                group = [(min(a for a, _ in group), max(b for _, b in group))]
+            for a, b in group:
+                for k in range(H // T):
+                    by_key[key].append(model.new_fixed_size_interval_var(a + k * T, b - a, f"x{s}"))
+    for key in sorted(by_key, key=str):
+        if len(by_key[key]) > 1:
+            model.add_no_overlap(by_key[key])
+    groups: dict = {}
+    for s in free:
+        groups.setdefault(_signature(layout, rel, s), []).append(s)
+    for members in groups.values():          # interchangeable streams: placed first, earlier first
+        for a, b in zip(members, members[1:]):
+            model.add_implication(z[b], z[a])
+            model.add(t[a, 0] <= t[b, 0]).only_enforce_if(z[b])
+    if hint is not None and hint_placed is not None:
+        for s in free:
+            model.add_hint(z[s], bool(hint_placed[s]))
+            if hint_placed[s]:
+                for f in range(int(layout.n_frames[s])):
+                    model.add_hint(t[s, f], int(hint[layout.slot(s, int(p.hop_ptr[s]), f)]) // q)
+    model.maximize(sum(z.values()))
+    solver = cp_model.CpSolver()
+    prm = solver.parameters
+    prm.random_seed = int(seed)
+    prm.num_workers = max(1, min(MAX_WORKERS, int(workers)))
+    if prm.num_workers == 1:             # deterministic: the budget is CP-SAT's deterministic time
+        prm.max_deterministic_time = max(0.05, float(time_limit_s) * DET_PER_SECOND)
+        prm.max_time_in_seconds = max(1.0, float(time_limit_s)) * WALL_SAFETY
+    else:
+        prm.max_time_in_seconds = max(0.1, float(time_limit_s))
+    code = solver.solve(model)
+    hf = np.zeros(int(layout.hf_ptr[-1]), dtype=np.int64)
+    placed = np.zeros(p.n_streams, dtype=bool)
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        for s in free:
+            if solver.boolean_value(z[s]):
+                placed[s] = True
+                for f in range(int(layout.n_frames[s])):
+                    root = q * solver.value(t[s, f])
+                    for h in range(int(p.hop_ptr[s]), int(p.hop_ptr[s + 1])):
+                        i = layout.slot(s, h, f)
+                        hf[i] = root + rel[i]
+        bound = int(solver.best_objective_bound + 1e-6)
+    elif code == cp_model.INFEASIBLE:
+        bound = -1                           # only with contradictory fixed streams: never expected
+    else:
+        bound = len(free)
+    return CpSolution(hf, placed, code == cp_model.OPTIMAL, min(bound, len(free)), exact,
+                      time.perf_counter() - t0)
