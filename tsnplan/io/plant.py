@@ -11,6 +11,7 @@ from tsnplan.io.checks import check_plant
 from tsnplan.model.compile import TIMING_IEEE, TIMING_TSNKIT, CompiledProblem, compile_problem
 from tsnplan.model.media.fiveg import DEFAULT_PERCENTILE
 from tsnplan.model.network import Network
+from tsnplan.model.routing import Routes
 from tsnplan.model.streams import StreamSet
 
 __all__ = ["Plant", "load_plant", "TIMING_TSNKIT", "TIMING_IEEE"]
@@ -23,6 +24,7 @@ class Plant:
     network: Network
     streams: StreamSet
     timing: str = TIMING_IEEE
+    routes: Routes | None = None          # paths fixed by the input (TAS benchmark); None: shortest routes
     _compiled: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def compile(self, percentile: float = DEFAULT_PERCENTILE) -> CompiledProblem:
@@ -30,7 +32,7 @@ class Plant:
         (compiled problems are never modified; kernels take their arrays as ``const``)."""
         problem = self._compiled.get(percentile)
         if problem is None:
-            problem = self._compiled[percentile] = compile_problem(self.network, self.streams,
+            problem = self._compiled[percentile] = compile_problem(self.network, self.streams, self.routes,
                                                                    percentile=percentile, timing=self.timing)
         return problem
 
@@ -48,7 +50,7 @@ def _gc_paused():
 
 
 def load_plant(net_path: str | Path, streams_path: str | Path | None = None, *, check: bool = True) -> Plant:
-    """Read and check NET (YAML or tsnkit directory) and STREAMS; one ``InputError`` lists every problem.
+    """Read and check NET (YAML, tsnkit directory or TAS benchmark JSON) and STREAMS; one ``InputError`` lists every problem.
 
     Without ``streams_path`` the streams come from a ``streams:`` section of the network file (or
     from the tsnkit instance); a plant without streams is valid.
@@ -61,6 +63,9 @@ def _load_plant(net_path: Path, streams_path, check: bool) -> Plant:
     if net_path.is_dir():
         from tsnplan.io.tsnkit_csv import load_tsnkit_instance
         return load_tsnkit_instance(net_path, check=check)
+    if net_path.suffix.lower() == ".json" and streams_path is None:
+        from tsnplan.io.tas_benchmark import load_tas_instance
+        return load_tas_instance(net_path, check=check)
     from tsnplan.io.network_file import network_from_doc
     from tsnplan.io.streams_file import streams_from_doc
     from tsnplan.io.yaml_input import read_yaml

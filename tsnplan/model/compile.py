@@ -38,6 +38,7 @@ from tsnplan.model.traffic_types import traffic_class, traffic_classes
 
 __all__ = ["CompiledProblem", "compile_problem", "NO_HOP", "NO_PROFILE", "TIME", "INDEX",
            "hyperperiod_ns", "MAX_HYPERPERIOD_NS", "fiveg_hop_profiles", "fiveg_residence_ns", "TIMING_IEEE", "TIMING_TSNKIT",
+           "TIMING_TAS",
            "REDUNDANCY_NONE", "REDUNDANCY_FRER", "REDUNDANCY_PROTECT", "REDUNDANCY_REROUTE"]
 
 TIME = np.int64
@@ -49,6 +50,7 @@ REDUNDANCY_NONE, REDUNDANCY_FRER, REDUNDANCY_PROTECT, REDUNDANCY_REROUTE = 0, 1,
 _REDUNDANCY_CODE = {Redundancy.NONE: 0, Redundancy.FRER: 1, Redundancy.PROTECT: 2, Redundancy.REROUTE: 3}
 TIMING_IEEE = "ieee"
 TIMING_TSNKIT = "tsnkit"
+TIMING_TAS = "tas"          # IEEE framing, perfect synchronisation (TAS benchmark instances)
 
 
 @dataclass(frozen=True, eq=False)

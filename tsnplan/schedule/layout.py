@@ -40,7 +40,7 @@ class ScheduleOptions:
         """``sync_error_ns``, else the plant's declared gPTP precision (network ``sync_error``)."""
         if self.sync_error_ns is not None:
             return int(self.sync_error_ns)
-        return 0 if problem.timing == "tsnkit" else int(problem.network.sync_error_ns)
+        return 0 if problem.timing in ("tsnkit", "tas") else int(problem.network.sync_error_ns)
 
 
 def _ceil(a: np.ndarray | int, b: int):
