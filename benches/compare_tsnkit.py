@@ -3,7 +3,7 @@
 tsnkit (GPL) is only *run* here, from a scratch venv, never imported into tsnplan:
 
     python benches/compare_tsnkit.py [--venv /tmp/tsnkit-venv] [--work /tmp/tsnkit-compare] [--quick]
-                                     [--only TEXT] [--timeout S]
+                                     [--only TEXT] [--timeout S] [--dense] [--method M] [--time-limit S]
 
 For every seeded instance (tsnkit's generator: line/ring/tree/mesh, 8-16 switches, 10-1000 flows,
 plus dense ones with period spec 4, size spec 3, deadline spec 2-3) it times the whole processes
@@ -11,6 +11,12 @@ plus dense ones with period spec 4, size spec 3, deadline spec 2-3) it times the
 start-up), checks every tsnplan schedule with tsnplan's verifier (inside ``schedule``) and with
 tsnkit's simulator on the ``tsnplan export --to tsnkit`` CSVs, and prints one table row per instance.
 A process that exceeds ``--timeout`` (default 600 s) is stopped and counts as not solved ("t/o").
+
+``--dense`` runs the high-load sweep instead (8-16 switches, 100-800 flows, periods 100-800 us,
+frames 200-1500 B, deadlines of spec 3; the column ``util`` is the busiest talker link's offered
+load). There an instance counts as *resolved* by tsnplan when it is scheduled or proven
+infeasible with a certificate (``infeasible`` in schedule.json), by tsnkit when ls or dt writes a
+schedule; tsnplan runs ``--method`` (default auto) with ``--time-limit`` (default: the timeout).
 """
 from __future__ import annotations
 
@@ -62,6 +68,25 @@ def instances(quick: bool):
     return specs
 
 
+def dense_instances():
+    """(name, seed, flows, switches, period spec, size spec, deadline spec, topology) at high load."""
+    specs = []
+    for topo in (1, 3):                       # ring, mesh
+        for sw, n in ((8, 100), (8, 200), (12, 300), (16, 560)):
+            specs.append((f"hl-{TOPOLOGIES[topo]}-{sw}sw-{n}", 3, n, sw, 4, 3, 3, topo))
+    return specs
+
+
+def talker_utilisation(task: Path) -> float:
+    """Offered load of the busiest talker link (1 Gbit/s: bytes * 8 / period ns)."""
+    import csv
+    load: dict[str, float] = {}
+    with open(task, newline="") as fh:
+        for row in csv.DictReader(fh):
+            load[row["src"]] = load.get(row["src"], 0.0) + int(row["size"]) * 8 / int(row["period"])
+    return max(load.values()) if load else 0.0
+
+
 def ensure_venv(venv: Path) -> Path:
     python = venv / "bin" / "python"
     if not python.exists():
@@ -86,17 +111,24 @@ def run_tsnkit(python: Path, algo: str, task: Path, topo: Path, out: Path):
     return solved, seconds
 
 
-def run_tsnplan(python: Path, inst: Path, out: Path):
+def run_tsnplan(python: Path, inst: Path, out: Path, method: str = "auto", time_limit: float | None = None,
+                proven_counts: bool = False):
     out.mkdir(parents=True, exist_ok=True)
     tsnplan = [sys.executable, "-m", "tsnplan"]
-    proc, seconds = timed(tsnplan + ["schedule", str(inst), "-o", str(out / "schedule.json")])
+    limit = ["--time-limit", f"{time_limit:g}"] if time_limit else []
+    proc, seconds = timed(tsnplan + ["schedule", str(inst), "-o", str(out / "schedule.json"), "--method", method] + limit)
     if proc is None:
         return False, seconds, "timeout"
     if proc.returncode == 2 or not (out / "schedule.json").exists():
         return False, seconds, (proc.stderr.strip().splitlines() or ["error"])[-1]
-    status = json.loads((out / "schedule.json").read_text())["status"]
+    doc = json.loads((out / "schedule.json").read_text())
+    status = doc["status"]
+    if status == "infeasible" and proven_counts:
+        first = next((w for w in doc["warnings"] if w.startswith("infeasible: ")), "")
+        return True, seconds, f"proven infeasible ({first[12:70]})"
     if status != "feasible":
-        return False, seconds, status
+        unplaced = len(doc["unscheduled"])
+        return False, seconds, f"{status} ({unplaced} unplaced)"
     subprocess.run(tsnplan + ["export", str(out / "schedule.json"), "--to", "tsnkit", str(out / "tsnkit")],
                    check=True, capture_output=True)
     task = next(inst.glob("*_task.csv"))
@@ -118,12 +150,16 @@ def main(argv=None) -> int:
     parser.add_argument("--only", help="run instances whose name contains this")
     parser.add_argument("--timeout", type=float, default=TIMEOUT_S,
                         help=f"seconds allowed to each solver process (default {TIMEOUT_S})")
+    parser.add_argument("--dense", action="store_true", help="the high-load sweep (see the module docstring)")
+    parser.add_argument("--method", default="auto", help="tsnplan's --method (default auto)")
+    parser.add_argument("--time-limit", type=float, help="tsnplan's --time-limit (default: the timeout less 10 %%)")
     args = parser.parse_args(argv)
     TIMEOUT_S = args.timeout
     python = ensure_venv(args.venv)
     rows = []
     print(f"{'instance':28} {'ls':>10} {'dt':>10} {'tsnplan':>10} {'dt/tsnplan':>10}  tsnkit simulator on tsnplan")
-    for name, seed, n, sw, period, size, deadline, topo in instances(args.quick):
+    limit = args.time_limit or (TIMEOUT_S * 0.9 if args.dense else None)
+    for name, seed, n, sw, period, size, deadline, topo in (dense_instances() if args.dense else instances(args.quick)):
         if args.only and args.only not in name:
             continue
         inst = args.work / name
@@ -137,15 +173,19 @@ def main(argv=None) -> int:
         task, net = next(inst.glob("*_task.csv")), next(inst.glob("*_topo.csv"))
         ls_ok, ls_s = run_tsnkit(python, "ls", task, net, args.work / "out" / name / "ls")
         dt_ok, dt_s = run_tsnkit(python, "dt", task, net, args.work / "out" / name / "dt")
-        tp_ok, tp_s, verdict = run_tsnplan(python, inst, args.work / "out" / name / "tsnplan")
+        tp_ok, tp_s, verdict = run_tsnplan(python, inst, args.work / "out" / name / f"tsnplan-{args.method}",
+                                           args.method, limit, proven_counts=args.dense)
+        if args.dense:
+            verdict = f"util {talker_utilisation(task):.2f}; {verdict}"
         cell = lambda ok, s: "t/o" if s >= TIMEOUT_S else f"{'yes' if ok else 'no'} {s:5.1f}s"
         ratio = f"{'>' if dt_s >= TIMEOUT_S else ''}{dt_s / tp_s:.1f}x"
         print(f"{name:28} {cell(ls_ok, ls_s):>10} {cell(dt_ok, dt_s):>10} {cell(tp_ok, tp_s):>10} "
               f"{ratio:>10}  {verdict}", flush=True)
         rows.append((name, ls_ok, dt_ok, tp_ok, verdict))
     missed = [r[0] for r in rows if (r[1] or r[2]) and not r[3]]
-    invalid = [r[0] for r in rows if r[3] and r[4] != "OK" and not r[4].startswith("simulator stopped")]
-    for label, group in (("all", rows), ("dense", [r for r in rows if r[0].startswith("dense-")])):
+    invalid = [r[0] for r in rows if r[3] and not r[4].endswith("OK") and "simulator stopped" not in r[4]
+               and "proven infeasible" not in r[4]]
+    for label, group in (("all", rows), ("dense", [r for r in rows if r[0].startswith(("dense-", "hl-"))])):
         if group:
             print(f"\nsolved ({label}): ls {sum(r[1] for r in group)}, dt {sum(r[2] for r in group)}, "
                   f"tsnplan {sum(r[3] for r in group)} of {len(group)}", end="")

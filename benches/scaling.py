@@ -4,8 +4,8 @@ Each section is a function printing one rich table on seeded synthetic plants, b
 modules' own generators (generate.py, plants.py, bench_budget.chain_problem, bench_emulate,
 bench_heal); add a section by adding it to ``SECTIONS``. Times are the best of ``--repeat`` runs,
 measured with time.perf_counter; every section first prints the 1-minute load average, so a busy
-machine shows. Sections: loading, scheduling, budget, emulation, heal (about 6 minutes in all on
-two cores).
+machine shows. Sections: loading, scheduling, budget, emulation, heal, startup (about 7 minutes in
+all on two cores).
 """
 from __future__ import annotations
 
@@ -238,7 +238,68 @@ def heal(console: Console, repeat: int, workdir: Path) -> None:
     console.print(table)
 
 
-SECTIONS = {"loading": loading, "scheduling": scheduling, "budget": budget, "emulation": emulation, "heal": heal}
+def _wall(cmd: list[str], repeat: int) -> tuple[float, str]:
+    """Best wall time of a whole process, and its last stdout line."""
+    best, last = float("inf"), ""
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = subprocess.run(cmd, capture_output=True, text=True)
+        best = min(best, time.perf_counter() - t0)
+        last = (out.stdout.strip().splitlines() or [""])[-1][:60]
+    return best, last
+
+
+def _engine_seconds(net: Path, streams: Path, sched: Path, repeat: int) -> float:
+    """Best in-process wall time of ``run_emulation`` alone for 1 s on the same inputs as the CLI."""
+    from tsnplan.emulate import Scenario, run_emulation
+    from tsnplan.io.schedule_json import read_schedule
+
+    problem = load_plant(net, streams).compile()
+    result = read_schedule(sched, problem)
+    problem = result.extra.get("problem", problem)
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        run_emulation(problem, result, Scenario(1_000_000_000), seed=0)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def startup(console: Console, repeat: int, workdir: Path) -> None:
+    """Whole-process start-up of the CLI verbs on the 1000-stream emulation plant, against the
+    interpreter alone and the imports every verb needs; ``emulate`` runs 1 s of emulated time and
+    reports the engine's own wall time, so the share outside the engine shows."""
+    from bench_emulate import BRIDGES, SEED, STREAMS
+    _load_note(console, "startup")
+    (workdir / "startup").mkdir(parents=True, exist_ok=True)
+    net, streams = write_mesh_plant(workdir / "startup", BRIDGES, STREAMS, seed=SEED)
+    sched = workdir / "startup" / "schedule.json"
+    py = [sys.executable]
+    cli = py + ["-m", "tsnplan"]
+    subprocess.run(cli + ["schedule", str(net), str(streams), "-o", str(sched), "--method", "heuristic"],
+                   capture_output=True, check=False)
+    rows = [("python -c pass", py + ["-c", "pass"]),
+            ("python -c 'import numpy, networkx'", py + ["-c", "import numpy, networkx"]),
+            ("tsnplan --help", cli + ["--help"]),
+            (f"tsnplan validate ({STREAMS} streams)", cli + ["validate", str(net), str(streams)]),
+            (f"tsnplan schedule ({STREAMS} streams)", cli + ["schedule", str(net), str(streams), "-o",
+                                                           str(workdir / "startup" / "s2.json"), "--method", "heuristic"]),
+            (f"tsnplan emulate 1 s ({STREAMS} streams)", cli + ["emulate", str(net), str(streams), "--schedule",
+                                                              str(sched), "--duration", "1s", "--json"])]
+    table = Table(title=f"Start-up: whole processes, best of {repeat}", title_justify="left")
+    for col in ("command", "wall s", "note"):
+        table.add_column(col, justify="left" if col != "wall s" else "right")
+    for label, cmd in rows:
+        seconds, last = _wall(cmd, repeat)
+        note = ""
+        if label.startswith("tsnplan emulate"):
+            engine = _engine_seconds(net, streams, sched, repeat)
+            note = f"engine {engine:.2f} s, outside it {(seconds - engine) / seconds:.0%}"
+        table.add_row(label, f"{seconds:.2f}", note)
+    console.print(table)
+
+
+SECTIONS = {"loading": loading, "scheduling": scheduling, "budget": budget, "emulation": emulation, "heal": heal, "startup": startup}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -60,7 +60,6 @@ from tsnplan.model.gating import port_gated_mask
 from tsnplan.model.network import Feature, NodeKind
 from tsnplan.model.traffic_types import traffic_classes
 from tsnplan.emulate.capture import PcapngWriter
-from tsnplan.emulate.frames import FrameTemplates
 from tsnplan.emulate.result import POLICE_REASONS, EmulationResult, LatencyAccumulator, ListenerStats
 from tsnplan.emulate.scenario import Reroute, Scenario, check_failures
 from tsnplan.model.tolerance import min_processing_ns, min_propagation_ns
@@ -602,7 +601,10 @@ def run_emulation(problem: CompiledProblem, schedule, scenario: Scenario, seed: 
     hop_replica = np.array(maps.hop_replica + [0], _I8)
     writer = PcapngWriter(pcap, [problem.port_names[p] for p in maps.capture_ports],
                           comment=f"tsnplan emulate {problem.network.name} seed {seed}") if trace_level == 1 else None
-    templates = FrameTemplates(problem, scenario.background_frame_bytes) if writer is not None else None
+    templates = None
+    if writer is not None:              # scapy (0.6 s to import) only when frames are written
+        from tsnplan.emulate.frames import FrameTemplates
+        templates = FrameTemplates(problem, scenario.background_frame_bytes)
     n_frames = np.diff(problem.frame_ptr)
 
     def drain() -> None:
