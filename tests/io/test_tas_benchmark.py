@@ -105,3 +105,14 @@ def test_small_benchmark_instance_schedules_verifies_and_emulates():
     assert result.status is ScheduleStatus.FEASIBLE and verify(problem, result) == []
     emulated = run_emulation(problem, result, Scenario(2 * result.hyperperiod_ns), seed=1)
     assert emulated.ok
+
+
+def test_gate_list_too_short_for_the_classes_is_a_certificate(tmp_path):
+    doc = json.loads(json.dumps(TINY))
+    for link in doc["links/ports"]:
+        link["gclEntries"] = 2
+    doc["streams"][1]["priority"] = 6                      # two scheduled classes + the gap: 3 entries
+    result = schedule(load_plant(_write(tmp_path, doc)).compile())
+    assert result.status is ScheduleStatus.INFEASIBLE
+    cert = result.extra["proof"]["certificates"][0]
+    assert cert["kind"] == "gcl-entries" and cert["subject"] == "B0->ES1" and cert["need"] == 3
