@@ -73,7 +73,7 @@ def schedule(problem: CompiledProblem, method: str = "auto", time_limit_s: float
     if failed and (method == "cpsat" or method == "auto" and not bounds.certificates):
         from tsnplan.schedule import cpsat
         if cpsat.available() and options.max_wait_ns == 0:
-            exact = _cpsat(best, time_limit_s, seed, workers)
+            exact = _cpsat(best, time_limit_s, deadline, seed, workers)
         elif method == "auto" and len(best.layout.scheduled) <= AUTO_ILP_MAX_STREAMS:
             from tsnplan.schedule.ilp import ilp_schedule
             limit = AUTO_ILP_TIME_S if deadline is None else max(0.0, deadline - time.monotonic())
@@ -105,19 +105,21 @@ def _blocked(best, unplaced: list[int]):
     return [why.get(s, (s, ST_NO_SLOT, -1, -1)) for s in unplaced]
 
 
-def _cpsat(best, time_limit_s: float | None, seed: int, workers: int):
+def _cpsat(best, time_limit_s: float | None, deadline: float | None, seed: int, workers: int):
     """A whole CP-SAT model when it is small enough, else neighbourhood repair; hinted by ``best``.
 
-    The budget is a fixed share of the time limit, not what the wall clock left, so that one
-    worker gives the same answer on every run."""
+    The budget is a fixed share of the time limit in CP-SAT's deterministic time, not what the
+    wall clock left, so that one worker gives the same answer on every run; the wall-clock
+    deadline (``--time-limit`` less a reserve for assembling the result) still holds."""
     from tsnplan.schedule.repair import MAX_WHOLE_INTERVALS, lns_repair, model_size, whole_model
 
     layout = best.layout
     limit = EXACT_TIME_S if time_limit_s is None else EXACT_SHARE * time_limit_s
     placed = best.placed.copy()
+    wall = None if deadline is None else deadline - (1 - EXACT_SHARE) * time_limit_s / 2
     if model_size(layout) <= MAX_WHOLE_INTERVALS:
-        return whole_model(layout, best.hf_start, placed, limit, seed, workers)
-    return lns_repair(layout, best.hf_start, placed, limit, seed, workers, time.monotonic() + 4 * limit + 5)
+        return whole_model(layout, best.hf_start, placed, limit, seed, workers, wall)
+    return lns_repair(layout, best.hf_start, placed, limit, seed, workers, wall)
 
 
 def _gcl_reasons(layout, over: dict[int, str]) -> list[Explanation]:

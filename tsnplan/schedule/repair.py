@@ -4,7 +4,7 @@ Repair keeps the heuristic's placement, frees a neighbourhood around a few unpla
 placed streams crossing the same media, fewest first by seeded draw), re-solves it exactly with
 CP-SAT around the fixed rest, and keeps the answer when it places more. The current placement is
 a hint, so a round never loses a stream. Rounds are budgeted in CP-SAT's deterministic time, so a
-seed gives the same repair on every run (the wall clock only stops it early).
+seed gives the same repair on every run unless the wall-clock deadline stops it first.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ __all__ = ["Exact", "whole_model", "lns_repair", "model_size", "MAX_WHOLE_INTERV
 MAX_WHOLE_INTERVALS = 60_000
 NEIGHBOURS = 40          # placed streams freed around the targets of one round
 TARGETS = 3              # unplaced streams tried per round
+ROUND_S = 2.0            # budget of one round; a round that finishes early leaves the rest to the next
 
 
 @dataclass
@@ -33,6 +34,15 @@ class Exact:
     placed: np.ndarray
     upper_bound: int | None     # proven: at most this many scheduled streams fit together (None: no proof)
     rounds: int = 0
+
+
+def prm_single(workers: int) -> bool:
+    """One worker: rounds are charged their deterministic time (reproducible), else wall time."""
+    return workers <= 1
+
+
+def _left(wall_deadline: float | None) -> float | None:
+    return None if wall_deadline is None else max(0.1, wall_deadline - time.monotonic())
 
 
 def relative_offsets(layout: Layout) -> tuple[np.ndarray, np.ndarray]:
@@ -48,12 +58,12 @@ def model_size(layout: Layout) -> int:
 
 
 def whole_model(layout: Layout, hint_start: np.ndarray | None, hint_placed: np.ndarray | None,
-                time_limit_s: float, seed: int, workers: int) -> Exact:
+                time_limit_s: float, seed: int, workers: int, wall_deadline: float | None = None) -> Exact:
     """Every scheduled stream free; the bound proves how many fit together on these routes."""
     rel, alone = relative_offsets(layout)
     free = [int(s) for s in layout.scheduled if alone[s]]
     sol = cpsat.solve(layout, rel, free, hint=hint_start, hint_placed=hint_placed, time_limit_s=time_limit_s,
-                      seed=seed, workers=workers)
+                      seed=seed, workers=workers, wall_limit_s=_left(wall_deadline))
     placed = sol.placed
     hf = sol.hf_start
     if hint_placed is not None and int(hint_placed.sum()) > int(placed.sum()):
@@ -93,10 +103,10 @@ def lns_repair(layout: Layout, hf_start: np.ndarray, placed: np.ndarray, time_li
         targets = todo[:TARGETS]
         free = targets + _neighbourhood(layout, targets, cur, rng)
         fixed = [int(s) for s in np.flatnonzero(cur) if s not in set(free)]
-        step = min(budget, max(1.0, budget / 4))
+        step = min(budget, ROUND_S)
         sol = cpsat.solve(layout, rel, free, fixed_start=hf, fixed=fixed, hint=hf, hint_placed=cur,
-                          time_limit_s=step, seed=seed + rounds, workers=workers)
-        budget -= step
+                          time_limit_s=step, seed=seed + rounds, workers=workers, wall_limit_s=_left(wall_deadline))
+        budget -= max(sol.work if prm_single(workers) else sol.seconds, 0.05)
         rounds += 1
         if int(sol.placed[free].sum()) > int(cur[free].sum()):
             for s in free:
