@@ -12,11 +12,12 @@ start-up), checks every tsnplan schedule with tsnplan's verifier (inside ``sched
 tsnkit's simulator on the ``tsnplan export --to tsnkit`` CSVs, and prints one table row per instance.
 A process that exceeds ``--timeout`` (default 600 s) is stopped and counts as not solved ("t/o").
 
-``--dense`` runs the high-load sweep instead (8-16 switches, 100-800 flows, periods 100-800 us,
+``--dense`` runs the high-load sweep instead (12 instances: ring and mesh with 8-16 switches and
+100-560 flows, line and tree with 100 and 300 flows; periods 100-800 us,
 frames 200-1500 B, deadlines of spec 3; the column ``util`` is the busiest talker link's offered
 load). There an instance counts as *resolved* by tsnplan when it is scheduled or proven
 infeasible with a certificate (``infeasible`` in schedule.json), by tsnkit when ls or dt writes a
-schedule; tsnplan runs ``--method`` (default auto) with ``--time-limit`` (default: the timeout).
+schedule; tsnplan runs ``--method`` (default auto) with ``--time-limit`` (default: 90 % of the timeout).
 """
 from __future__ import annotations
 
@@ -71,8 +72,9 @@ def instances(quick: bool):
 def dense_instances():
     """(name, seed, flows, switches, period spec, size spec, deadline spec, topology) at high load."""
     specs = []
-    for topo in (1, 3):                       # ring, mesh
-        for sw, n in ((8, 100), (8, 200), (12, 300), (16, 560)):
+    for topo in TOPOLOGIES:
+        sizes = ((8, 100), (8, 200), (12, 300), (16, 560)) if topo in (1, 3) else ((8, 100), (12, 300))
+        for sw, n in sizes:
             specs.append((f"hl-{TOPOLOGIES[topo]}-{sw}sw-{n}", 3, n, sw, 4, 3, 3, topo))
     return specs
 
