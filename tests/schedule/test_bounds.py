@@ -122,3 +122,13 @@ def test_json_report_carries_the_proof(tmp_path, network, capsys):
     assert doc["status"] == "infeasible" and doc["proof"]["certificates"][0]["subject"] == "rc-1->sw-2"
     written = json.loads((tmp_path / "out.json").read_text())
     assert written["status"] == "infeasible" and written["warnings"][0].startswith("infeasible: port rc-1->sw-2")
+
+
+def test_tree_network_routes_cannot_move_so_latency_is_certified():
+    plant = load_plant(TOPOLOGIES.parent / "tests" / "data" / "tsnkit" / "tree")
+    first = plant.streams.streams[0]
+    tight = Stream("tight", first.talker, first.listeners, first.period_ns, 1000, 1_000, TrafficType.CYCLIC_SYNC)
+    problem = compile_problem(plant.network, StreamSet((tight,)), timing="tsnkit")
+    result = schedule(problem, method="heuristic")             # re-routing allowed, but a tree has one route
+    assert result.status is ScheduleStatus.INFEASIBLE
+    assert [c["kind"] for c in result.extra["proof"]["certificates"]] == ["latency"]

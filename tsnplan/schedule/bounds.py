@@ -58,9 +58,17 @@ class Bounds:
 def movable_streams(p, reroute: bool) -> np.ndarray:
     """Per stream of problem ``p``: True when the heuristic may give it another route
     (see ``incremental.reroute_failed``)."""
-    if not reroute or getattr(p.routes, "fixed", False):
+    if not reroute or getattr(p.routes, "fixed", False) or _is_tree(p.network):
         return np.zeros(p.n_streams, dtype=bool)
     return np.isin(p.stream_redundancy, (REDUNDANCY_NONE, REDUNDANCY_REROUTE))
+
+
+def _is_tree(network) -> bool:
+    """A tree (line, star, tree topologies) has one route per pair: nothing can be re-routed."""
+    if len(network.links) != len(network.node_ids) - 1:
+        return False
+    import networkx as nx
+    return nx.is_connected(nx.Graph(network.graph))
 
 
 def _listed(ids: list[str]) -> str:
