@@ -35,6 +35,7 @@ AUTO_ILP_MAX_STREAMS = 60
 AUTO_ILP_TIME_S = 20.0
 #: CP-SAT's budget in ``auto`` and ``cpsat`` without ``--time-limit``.
 EXACT_TIME_S = 20.0
+WHOLE_SHARE = 0.6       # of CP-SAT's budget to the whole model, the rest to repair rounds after it
 EXACT_SHARE = 0.8       # of --time-limit, the rest for the heuristic, checks and output
 
 
@@ -106,7 +107,8 @@ def _blocked(best, unplaced: list[int]):
 
 
 def _cpsat(best, time_limit_s: float | None, deadline: float | None, seed: int, workers: int):
-    """A whole CP-SAT model when it is small enough, else neighbourhood repair; hinted by ``best``.
+    """A whole CP-SAT model when it is small enough (then repair rounds on its answer while
+    streams remain and it is not proven optimal), else neighbourhood repair; hinted by ``best``.
 
     The budget is a fixed share of the time limit in CP-SAT's deterministic time, not what the
     wall clock left, so that one worker gives the same answer on every run; the wall-clock
@@ -117,9 +119,13 @@ def _cpsat(best, time_limit_s: float | None, deadline: float | None, seed: int, 
     limit = EXACT_TIME_S if time_limit_s is None else EXACT_SHARE * time_limit_s
     placed = best.placed.copy()
     wall = None if deadline is None else deadline - (1 - EXACT_SHARE) * time_limit_s / 2
-    if model_size(layout) <= MAX_WHOLE_INTERVALS:
-        return whole_model(layout, best.hf_start, placed, limit, seed, workers, wall)
-    return lns_repair(layout, best.hf_start, placed, limit, seed, workers, wall)
+    if model_size(layout) > MAX_WHOLE_INTERVALS:
+        return lns_repair(layout, best.hf_start, placed, limit, seed, workers, wall)
+    exact = whole_model(layout, best.hf_start, placed, WHOLE_SHARE * limit, seed, workers, wall)
+    if exact.placed.sum() < len(layout.scheduled) and exact.upper_bound != int(exact.placed.sum()):
+        more = lns_repair(layout, exact.hf_start, exact.placed.copy(), (1 - WHOLE_SHARE) * limit, seed, workers, wall)
+        exact.hf_start, exact.placed, exact.rounds = more.hf_start, more.placed, more.rounds
+    return exact
 
 
 def _gcl_reasons(layout, over: dict[int, str]) -> list[Explanation]:

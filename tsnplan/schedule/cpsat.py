@@ -88,8 +88,16 @@ def _signature(layout: Layout, rel: np.ndarray, s: int) -> tuple:
 def solve(layout: Layout, rel: np.ndarray, free: list[int], fixed_start: np.ndarray | None = None,
           fixed: list[int] = (), hint: np.ndarray | None = None, hint_placed: np.ndarray | None = None,
           time_limit_s: float = 10.0, seed: int = 0, workers: int = 1,
-          wall_limit_s: float | None = None) -> CpSolution:
-    """Place as many of ``free`` as possible around the ``fixed`` streams (starts in ``fixed_start``)."""
+          wall_limit_s: float | None = None, items: dict | None = None) -> CpSolution:
+    """Place as many of ``free`` as possible around the ``fixed`` streams (starts in ``fixed_start``).
+
+    ``items`` caches ``_stream_items`` per stream across calls (neighbourhood repair)."""
+    cache = {} if items is None else items
+
+    def items_of(s: int) -> list[tuple]:
+        if s not in cache:
+            cache[s] = _stream_items(layout, rel, s)
+        return cache[s]
     from ortools.sat.python import cp_model
 
     t0 = time.perf_counter()
@@ -101,9 +109,9 @@ def solve(layout: Layout, rel: np.ndarray, free: list[int], fixed_start: np.ndar
     for s in free:
         T, nf, deadline = int(p.stream_period_ns[s]), int(layout.n_frames[s]), int(p.stream_deadline_ns[s])
         z[s] = model.new_bool_var(f"z{s}")
-        items = _stream_items(layout, rel, s)
+        own = items_of(s)
         for f in range(nf):
-            ends = [off + ln for key, ff, off, ln in items if ff == f and key[0] == "m"]
+            ends = [off + ln for key, ff, off, ln in own if ff == f and key[0] == "m"]
             t[s, f] = model.new_int_var(0, max(0, (T - max(ends)) // q), f"t{s}_{f}")
         for f in range(nf):
             deliver = [int(rel[layout.slot(s, h, f)] + layout.hf_len[layout.slot(s, h, f)] + p.hop_prop_ns[h])
@@ -115,7 +123,7 @@ def solve(layout: Layout, rel: np.ndarray, free: list[int], fixed_start: np.ndar
                 root = layout.slot(s, int(p.hop_ptr[s]), f)
                 model.add(q * t[s, f + 1] >= q * t[s, f] + int(layout.hf_len[root]))
         queue_items: dict = {}
-        for key, f, off, ln in items:
+        for key, f, off, ln in own:
             if key[0] == "q":
                 queue_items.setdefault(key, []).append((f, off, ln))
                 continue
@@ -140,7 +148,7 @@ def solve(layout: Layout, rel: np.ndarray, free: list[int], fixed_start: np.ndar
     for s in fixed:
         T = int(p.stream_period_ns[s])
         spans: dict = {}     # a fixed stream's own residencies in one queue may overlap: one span
-        for key, f, off, ln in _stream_items(layout, rel, s):
+        for key, f, off, ln in items_of(s):
             if key in touched:
                 a = int(fixed_start[layout.slot(s, int(p.hop_ptr[s]), f)]) + off
                 spans.setdefault(key, []).append((a, a + ln))

@@ -23,6 +23,7 @@ MAX_WHOLE_INTERVALS = 60_000
 NEIGHBOURS = 40          # placed streams freed around the targets of one round
 TARGETS = 3              # unplaced streams tried per round
 ROUND_S = 2.0            # budget of one round; a round that finishes early leaves the rest to the next
+ROUND_MIN_S = 0.25       # charged at least per round: building the model costs wall time CP-SAT does not count
 
 
 @dataclass
@@ -36,7 +37,7 @@ class Exact:
     rounds: int = 0
 
 
-def prm_single(workers: int) -> bool:
+def single_worker(workers: int) -> bool:
     """One worker: rounds are charged their deterministic time (reproducible), else wall time."""
     return workers <= 1
 
@@ -92,6 +93,7 @@ def lns_repair(layout: Layout, hf_start: np.ndarray, placed: np.ndarray, time_li
     rel, alone = relative_offsets(layout)
     hf, cur = hf_start.copy(), placed.copy()
     rng = np.random.default_rng(seed)
+    items: dict = {}
     budget = float(time_limit_s)
     stale: dict[int, int] = {}
     rounds = 0
@@ -105,8 +107,9 @@ def lns_repair(layout: Layout, hf_start: np.ndarray, placed: np.ndarray, time_li
         fixed = [int(s) for s in np.flatnonzero(cur) if s not in set(free)]
         step = min(budget, ROUND_S)
         sol = cpsat.solve(layout, rel, free, fixed_start=hf, fixed=fixed, hint=hf, hint_placed=cur,
-                          time_limit_s=step, seed=seed + rounds, workers=workers, wall_limit_s=_left(wall_deadline))
-        budget -= max(sol.work if prm_single(workers) else sol.seconds, 0.05)
+                          time_limit_s=step, seed=seed + rounds, workers=workers, wall_limit_s=_left(wall_deadline),
+                          items=items)
+        budget -= max(sol.work, ROUND_MIN_S) if single_worker(workers) else sol.seconds
         rounds += 1
         if int(sol.placed[free].sum()) > int(cur[free].sum()):
             for s in free:
