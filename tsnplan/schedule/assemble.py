@@ -68,14 +68,8 @@ def assemble(layout: Layout, hf_start: np.ndarray, placed: np.ndarray, explanati
                 for s in p.unrouted]
     explanations = sorted(explanations + unrouted, key=lambda e: e.stream)
     if status is None:
-        n_sched = len(layout.scheduled)
-        n_placed = int(placed[layout.scheduled].sum()) if n_sched else 0
-        if not explanations:
-            status = ScheduleStatus.FEASIBLE
-        elif n_placed == 0 and n_sched > 0:
-            status = ScheduleStatus.INFEASIBLE
-        else:
-            status = ScheduleStatus.PARTIAL
+        # ``infeasible`` needs a certificate: only ``schedule._finish`` gives it
+        status = ScheduleStatus.PARTIAL if explanations else ScheduleStatus.FEASIBLE
     gcl = build_gcl(layout, hop, w_start, w_end)
     result = ScheduleResult(
         status=status, method=method, hyperperiod_ns=layout.hyper, window_ptr=window_ptr,

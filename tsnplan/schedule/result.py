@@ -18,7 +18,7 @@ __all__ = ["ScheduleStatus", "Explanation", "Gcl", "ScheduleResult"]
 class ScheduleStatus(str, Enum):
     FEASIBLE = "feasible"
     PARTIAL = "partial"        # some streams placed, the others listed in ``unscheduled``
-    INFEASIBLE = "infeasible"  # proven (ILP) or nothing placed
+    INFEASIBLE = "infeasible"  # proven: certificates in ``extra["proof"]`` (schedule.bounds, CP-SAT, ILP)
     UNKNOWN = "unknown"        # a time limit ran out before an answer
 
 
