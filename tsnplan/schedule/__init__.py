@@ -81,17 +81,16 @@ def schedule(problem: CompiledProblem, method: str = "auto", time_limit_s: float
             ilp = ilp_schedule(problem, options, limit)
             if ilp.status is ScheduleStatus.FEASIBLE or ilp.status is ScheduleStatus.INFEASIBLE and not failed:
                 return _finish(ilp, problem, options, bounds, None)
-    name = "heuristic" if exact is None else "cpsat"
     if exact is not None and int(exact.placed.sum()) > best.n_placed():
         from tsnplan.schedule.ilp import _drop_beyond_gcl_limits
         layout, hf, placed = exact.layout, exact.hf_start, exact.placed.copy()
         over = _drop_beyond_gcl_limits(layout, hf, placed)
         if int(placed.sum()) > best.n_placed():
             todo = [int(s) for s in layout.scheduled if not placed[s] and int(s) not in over]
-            result = assemble(layout, hf, placed, explain(layout, _blocked(best, todo)) + _gcl_reasons(layout, over), name,
-                              time.perf_counter() - t0)
+            reasons = explain(layout, _blocked(best, todo)) + _gcl_reasons(layout, over)
+            result = assemble(layout, hf, placed, reasons, "cpsat", time.perf_counter() - t0)
             return _finish(result, problem, options, bounds, exact, layout.problem, over)
-    result = assemble(best.layout, best.hf_start, best.placed, explain(best.layout, failed), name,
+    result = assemble(best.layout, best.hf_start, best.placed, explain(best.layout, failed), "heuristic",
                       time.perf_counter() - t0)
     if best.layout.problem is not problem:
         result.extra["problem"] = best.layout.problem
