@@ -11,10 +11,10 @@ Mapping: a directed link and its reverse become one full-duplex link (they must 
 propagation); a bridge's gate-list limit is the smallest ``gclEntries`` of its node or egress
 links; a stream sends ``framesPerPeriod`` tagged frames of ``maxFrameSize`` wire bytes (payload =
 size - 42) on the given path, which schedulers never change; ``maxLatency`` is its deadline.
-``deadline`` is an arrival time after the period's start; tsnplan keeps every window inside its
-period, which is exactly ``deadline == period``, and refuses an earlier one (the ``infeasible/hard``
-instances use it) rather than plan against a weaker rule. Offset windows narrower than the period
-are refused too (the planner chooses offsets freely in the period). The benchmark assumes perfect
+``deadline`` is an arrival time after the period's start (``Stream.arrival_ns``): every listener
+has the frame at the latest then, in every period (``deadline == period`` is the default rule that
+every window lies inside its period). Offset windows narrower than the period are refused (the
+planner chooses offsets freely in the period). The benchmark assumes perfect
 synchronisation, so the plant's timing is ``tas``: IEEE framing with no sync error by default.
 """
 from __future__ import annotations
@@ -143,9 +143,8 @@ def _streams(doc, file: str, network: Network, link_ends: dict, problems: list) 
         talker, listeners = s.get("talker"), s.get("listeners")
         if s.get("type", "TT") != "TT":
             problems.append(Problem(file, entry, f"type {s.get('type')!r}: only time-triggered (TT) streams are scheduled"))
-        if period is not None and deadline is not None and deadline != period:
-            problems.append(Problem(file, entry, f"deadline {deadline} ns: an arrival time before the period's end "
-                                    f"({period} ns) is not supported (tsnplan bounds latency, maxLatency)"))
+        if period is not None and deadline is not None and deadline > period:
+            problems.append(Problem(file, entry, f"deadline {deadline} ns is after the period's end ({period} ns)"))
         if not isinstance(listeners, list) or len(listeners) != 1 or not all(isinstance(x, str) for x in listeners):
             problems.append(Problem(file, entry, "listeners: expected exactly one listener (the path is one route)"))
         if period is not None and (s.get("earliestOffset", 0) != 0 or s.get("latestOffset", period) != period):
@@ -170,7 +169,7 @@ def _streams(doc, file: str, network: Network, link_ends: dict, problems: list) 
         prio = s.get("priority", 5)
         streams.append(Stream(s["name"], talker, tuple(listeners), period, payload * frames, latency,
                               TrafficType.CYCLIC_SYNC, pcp=prio if prio in range(8) else 5,
-                              frame_payload_limit=payload))
+                              frame_payload_limit=payload, arrival_ns=deadline if deadline < period else None))
         paths[s["name"]] = (tuple(nodes),)
     streams.sort(key=lambda st: st.id)
     return StreamSet(tuple(streams), file), Routes(paths, {}, fixed=True)

@@ -98,6 +98,11 @@ class CompiledProblem:
     unrouted: tuple[str, ...] = ()    # streams left out because a listener is unreachable
     port_index: dict[str, int] = field(default_factory=dict)
     stream_index: dict[str, int] = field(default_factory=dict)
+    stream_arrival_ns: np.ndarray | None = None   # latest delivery after the period's start (None: the period)
+
+    def arrival_limit_ns(self) -> np.ndarray:
+        """Per stream: every listener has the frame at the latest this long after its period starts."""
+        return self.stream_period_ns if self.stream_arrival_ns is None else self.stream_arrival_ns
 
     @property
     def n_ports(self) -> int:
@@ -230,6 +235,7 @@ def compile_problem(network: Network, streams: StreamSet, routes: Routes | None 
         time_quantum_ns=100 if timing == TIMING_TSNKIT else 1,
         unrouted=tuple(sorted(routes.unreachable)),
         port_index=port_index, stream_index={s: i for i, s in enumerate(stream_ids)},
+        stream_arrival_ns=arr([s.period_ns if s.arrival_ns is None else s.arrival_ns for s in routed], TIME),
     )
 
 

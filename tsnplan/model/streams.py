@@ -38,6 +38,7 @@ class Stream:
     vlan: int = 100
     line: int | None = field(default=None, compare=False)
     frame_payload_limit: int = MAX_PAYLOAD_BYTES   # tsnkit instances: the whole size, one frame per period
+    arrival_ns: int | None = None       # TAS benchmark: delivered at the latest this long after the period starts
 
     @property
     def rtag(self) -> bool:

@@ -112,17 +112,22 @@ def check_bounds(layout: Layout, reroute: bool = True) -> Bounds:
 
     latency = np.zeros(p.n_streams, dtype=np.int64)
     fixed = sched[~movable[sched]]
+    start = np.zeros(int(layout.hf_ptr[-1]), dtype=np.int64)      # no-wait starts from a root at 0
     nowait_latency(p.hop_ptr, p.hop_parent, p.hop_prop_ns, p.hop_proc_ns, layout.hop_listener, layout.n_frames,
                    layout.hf_ptr, layout.hf_len, np.ascontiguousarray(fixed, dtype=np.int32),
-                   layout.sync, layout.quantum, np.zeros(int(layout.hf_ptr[-1]), dtype=np.int64), latency)
-    limit = np.minimum(p.stream_deadline_ns, p.stream_period_ns)
+                   layout.sync, layout.quantum, start, latency)
+    arrival = p.arrival_limit_ns()
+    limit = np.minimum(np.minimum(p.stream_deadline_ns, p.stream_period_ns), arrival)
     doomed = [int(s) for s in fixed if latency[s] > limit[s]]
     for s in doomed:
-        what = "deadline" if p.stream_deadline_ns[s] <= p.stream_period_ns[s] else "period"
+        what = ("arrival time" if arrival[s] == limit[s] and arrival[s] < p.stream_period_ns[s] else
+                "deadline" if p.stream_deadline_ns[s] <= p.stream_period_ns[s] else "period")
         certs.append(Certificate(
             "latency", p.stream_ids[s],
             f"stream {p.stream_ids[s]} needs at least {int(latency[s])} ns end to end on its route with no "
             f"waiting, its {what} is {int(limit[s])} ns", (p.stream_ids[s],), int(latency[s]), int(limit[s])))
+    window_certs, window_removals = _arrival_windows(layout, fixed, doomed, start, latency, arrival)
+    certs += window_certs
 
     stream, hop, _ = layout.slot_hop_frame()
     port = p.hop_port[hop]
@@ -170,4 +175,47 @@ def check_bounds(layout: Layout, reroute: bool = True) -> Bounds:
                 tuple(ids), need, int(p.port_gcl_max[q])))
             sizes = sorted(len(g) for g in classes.values())
             gcl_removals = max(gcl_removals, sum(sizes[:need - int(p.port_gcl_max[q])]))
-    return Bounds(tuple(certs), len(doomed) + max(worst_removals, gcl_removals), tuple(doomed))
+    return Bounds(tuple(certs), len(doomed) + max(worst_removals, gcl_removals, window_removals), tuple(doomed))
+
+
+def _arrival_windows(layout: Layout, fixed, doomed, start, latency, arrival) -> tuple[list[Certificate], int]:
+    """Streams with an arrival time before their period's end (TAS ``deadline``) must cross each
+    port between their no-wait earliest start there (root at the period's start) and the arrival
+    time less the no-wait rest of their route; windows never overlap, so the streams whose
+    intervals lie inside ``[A, D]`` must fit in ``D - A`` (single-listener streams on fixed routes)."""
+    p = layout.problem
+    items: dict[int, list[tuple[int, int, int, int]]] = {}    # medium -> (earliest, latest end, busy, stream)
+    for s in fixed:
+        s = int(s)
+        if arrival[s] >= p.stream_period_ns[s] or s in doomed or p.listener_ptr[s + 1] - p.listener_ptr[s] != 1 \
+                or p.listener_hop_alt[p.listener_ptr[s]] >= 0:
+            continue
+        nf, lo = int(layout.n_frames[s]), int(layout.hf_ptr[s])
+        for h in range(int(p.hop_ptr[s]), int(p.hop_ptr[s + 1])):
+            first = lo + (h - int(p.hop_ptr[s])) * nf
+            end = int(start[first + nf - 1] + layout.hf_len[first + nf - 1])
+            latest = int(arrival[s]) - (int(latency[s]) - end)
+            items.setdefault(int(p.port_resource[p.hop_port[h]]), []).append(
+                (int(start[first]), latest, int(layout.hf_len[first:first + nf].sum()), s))
+    certs, removals = [], 0
+    for res in sorted(items):
+        group = items[res]
+        worst = None
+        for a in sorted({g[0] for g in group}):
+            for d in sorted({g[1] for g in group if g[1] > a}):
+                inside = [g for g in group if g[0] >= a and g[1] <= d]
+                need = sum(g[2] for g in inside)
+                if need > d - a and (worst is None or need - (d - a) > worst[0]):
+                    worst = (need - (d - a), a, d, inside)
+        if worst is None:
+            continue
+        excess, a, d, inside = worst
+        name = " / ".join(p.port_names[q] for q in np.flatnonzero(p.port_resource == res))
+        ids = [p.stream_ids[g[3]] for g in sorted(inside, key=lambda g: (-g[2], g[3]))]
+        certs.append(Certificate(
+            "arrival-window", name,
+            f"port {name} must carry {excess + d - a} ns of windows between {a} and {d} ns after the period "
+            f"starts (arrival times, no-wait routes), which is only {d - a} ns: streams {_listed(ids)}",
+            tuple(ids), excess + d - a, d - a))
+        removals = max(removals, len(_min_removals({g[3]: g[2] for g in inside}, excess)))
+    return certs, removals

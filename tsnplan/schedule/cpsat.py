@@ -108,6 +108,7 @@ def solve(layout: Layout, rel: np.ndarray, free: list[int], fixed_start: np.ndar
     exact = True
     for s in free:
         T, nf, deadline = int(p.stream_period_ns[s]), int(layout.n_frames[s]), int(p.stream_deadline_ns[s])
+        arrival = int(p.arrival_limit_ns()[s])
         z[s] = model.new_bool_var(f"z{s}")
         own = items_of(s)
         for f in range(nf):
@@ -118,7 +119,7 @@ def solve(layout: Layout, rel: np.ndarray, free: list[int], fixed_start: np.ndar
                        for h in range(int(p.hop_ptr[s]), int(p.hop_ptr[s + 1])) if layout.hop_listener[h]]
             if deliver:
                 model.add(q * t[s, f] + max(deliver) <= q * t[s, 0] + deadline).only_enforce_if(z[s])
-                model.add(q * t[s, f] + max(deliver) <= T).only_enforce_if(z[s])
+                model.add(q * t[s, f] + max(deliver) <= min(T, arrival)).only_enforce_if(z[s])
             if f + 1 < nf:
                 root = layout.slot(s, int(p.hop_ptr[s]), f)
                 model.add(q * t[s, f + 1] >= q * t[s, f] + int(layout.hf_len[root]))

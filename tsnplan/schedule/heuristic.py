@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tsnplan._ext.listsched import ST_FIXED, ST_PLACED, list_schedule
+from tsnplan._ext.listsched import ST_FIXED, ST_NO_SLOT, ST_PLACED, list_schedule
 from tsnplan.errors import InternalError
 from tsnplan.model.compile import CompiledProblem
 from tsnplan.schedule.layout import Layout, ScheduleOptions, build_layout
@@ -62,7 +62,30 @@ def place(layout: Layout, order: np.ndarray, fixed: np.ndarray | None = None,
         layout.hyper, layout.quantum, layout.sync, layout.max_wait)
     if code != 0:
         raise InternalError("list scheduler ran out of memory")
+    _enforce_arrival(layout, hf_start, status)
     return Placement(layout, hf_start, status, block_port, block_owner)
+
+
+def _enforce_arrival(layout: Layout, hf_start: np.ndarray, status: np.ndarray) -> None:
+    """Streams with an arrival time before their period's end (TAS ``deadline``) that the kernel
+    placed too late are left out (the kernel itself only keeps windows inside the period)."""
+    p = layout.problem
+    limit = p.arrival_limit_ns()
+    for s in np.flatnonzero((limit < p.stream_period_ns) & (status == ST_PLACED)):
+        if delivery_ns(layout, hf_start, int(s)) > limit[s]:
+            status[s] = ST_NO_SLOT
+
+
+def delivery_ns(layout: Layout, hf_start: np.ndarray, s: int) -> int:
+    """When the last listener of stream ``s`` has its last frame, after the period's start."""
+    p = layout.problem
+    nf, lo = int(layout.n_frames[s]), int(layout.hf_ptr[s])
+    out = 0
+    for h in range(int(p.hop_ptr[s]), int(p.hop_ptr[s + 1])):
+        if layout.hop_listener[h]:
+            i = lo + (h - int(p.hop_ptr[s])) * nf
+            out = max(out, int((hf_start[i:i + nf] + layout.hf_len[i:i + nf]).max()) + int(p.hop_prop_ns[h]))
+    return out
 
 
 def stream_order(layout: Layout, streams: np.ndarray | None = None) -> np.ndarray:

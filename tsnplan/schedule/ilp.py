@@ -120,7 +120,7 @@ def ilp_schedule(problem: CompiledProblem, options: ScheduleOptions, time_limit_
             model += q * t[s, f] + max(ends) <= T
             if deliver:
                 model += q * t[s, f] + max(deliver) <= q * t[s, 0] + deadline
-                model += q * t[s, f] + max(deliver) <= T
+                model += q * t[s, f] + max(deliver) <= min(T, int(p.arrival_limit_ns()[s]))
             if f + 1 < nf:
                 model += q * t[s, f + 1] >= q * t[s, f] + int(layout.hf_len[root])
     by_key: dict = {}

@@ -15,7 +15,8 @@ checked the same way. Returns human-readable problems (empty = valid):
   arrival counts from the parent window's end minus its PLCA room, and after a 5G bridge without
   hold-and-forward from the profile's minimum delay instead of the planning quantile;
 - latency per listener (either route) plus the sync error (the talker's and the listener's clocks
-  may differ by it) <= deadline, and equal to the reported one; jitter <= limit;
+  may differ by it) <= deadline, and equal to the reported one; jitter <= limit; an arrival time
+  before the period's end (TAS ``deadline``) holds for every instance;
 - GCL: per port one cycle dividing the hyperperiod (checked repeated over it), at most
   ``port_gcl_max`` entries, durations on the port's
   granularity; during each window its class open and every other scheduled class closed; a
@@ -194,8 +195,10 @@ def _verify_latency(p, r, hop, frame, inst, start, end, wstream, placed, order, 
         i = np.searchsorted(sorted_keys, (h * fmax + f) * imax + k)
         return order[i]
 
+    arrival = p.arrival_limit_ns()
     for s in np.flatnonzero(placed):
-        n_inst = r.hyperperiod_ns // int(p.stream_period_ns[s])
+        period = int(p.stream_period_ns[s])
+        n_inst = r.hyperperiod_ns // period
         root = int(p.hop_ptr[s])
         nf = int(p.frame_ptr[s + 1] - p.frame_ptr[s])
         for l in range(int(p.listener_ptr[s]), int(p.listener_ptr[s + 1])):
@@ -208,6 +211,10 @@ def _verify_latency(p, r, hop, frame, inst, start, end, wstream, placed, order, 
                         for f in range(nf):
                             worst = max(worst, int(end[window(h, f, k)]) + int(p.hop_prop_ns[h]) - int(t0))
                 per_instance.append(worst)
+                if arrival[s] < period and int(t0) + worst - k * period > arrival[s]:
+                    out.append(f"stream {p.stream_ids[s]}: instance {k} reaches {p.node_names[p.listener_node[l]]} "
+                               f"{int(t0) + worst - k * period} ns after its period starts, later than "
+                               f"{int(arrival[s])} ns")
             lat = max(per_instance)
             name = p.node_names[p.listener_node[l]]
             if lat + sync > p.stream_deadline_ns[s]:
