@@ -10,7 +10,10 @@ Every condition is a fact about *any* schedule that the schedulers and ``verify`
   quantum included) and every window lies inside its period, so a route whose empty-network
   latency exceeds ``min(deadline, period)`` cannot carry the stream;
 - gate-list packing: a port needs one GCL entry per scheduled class crossing it, plus one for the
-  gap when its windows do not fill the cycle (scheduled gates are closed outside windows).
+  gap when its windows do not fill the cycle (scheduled gates are closed outside windows);
+- arrival windows: a stream with an arrival time before its period's end crosses each port inside
+  a window of the period fixed by its route, and the streams whose windows lie inside one
+  interval must fit in it.
 
 Route-dependent conditions are used only for streams whose routes cannot change (routes fixed by
 the input, ``--no-reroute``, or redundancy that the heuristic never re-routes). The hot parts run
