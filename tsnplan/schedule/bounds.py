@@ -8,7 +8,7 @@ Every condition is a fact about *any* schedule that the schedulers and ``verify`
   route uses, so it holds even when streams may be re-routed;
 - no-wait path latency: a frame's windows start at the earliest after it is ready (sync error and
   quantum included) and every window lies inside its period, so a route whose empty-network
-  latency exceeds ``min(deadline, period)`` cannot carry the stream;
+  latency exceeds ``min(deadline - sync error, period)`` cannot carry the stream;
 - gate-list packing: a port needs one GCL entry per scheduled class crossing it, plus one for the
   gap when its windows do not fill the cycle (scheduled gates are closed outside windows);
 - arrival windows: a stream with an arrival time before its period's end crosses each port inside
@@ -120,11 +120,12 @@ def check_bounds(layout: Layout, reroute: bool = True) -> Bounds:
                    layout.hf_ptr, layout.hf_len, np.ascontiguousarray(fixed, dtype=np.int32),
                    layout.sync, layout.quantum, start, latency)
     arrival = p.arrival_limit_ns()
-    limit = np.minimum(np.minimum(p.stream_deadline_ns, p.stream_period_ns), arrival)
+    limit = np.minimum(np.minimum(p.stream_deadline_ns - layout.sync, p.stream_period_ns), arrival)
     doomed = [int(s) for s in fixed if latency[s] > limit[s]]
     for s in doomed:
         what = ("arrival time" if arrival[s] == limit[s] and arrival[s] < p.stream_period_ns[s] else
-                "deadline" if p.stream_deadline_ns[s] <= p.stream_period_ns[s] else "period")
+                "period" if limit[s] == p.stream_period_ns[s] else
+                f"deadline less the {layout.sync} ns sync error" if layout.sync else "deadline")
         certs.append(Certificate(
             "latency", p.stream_ids[s],
             f"stream {p.stream_ids[s]} needs at least {int(latency[s])} ns end to end on its route with no "

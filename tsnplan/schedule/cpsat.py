@@ -107,7 +107,8 @@ def solve(layout: Layout, rel: np.ndarray, free: list[int], fixed_start: np.ndar
     by_key: dict = {}
     exact = True
     for s in free:
-        T, nf, deadline = int(p.stream_period_ns[s]), int(layout.n_frames[s]), int(p.stream_deadline_ns[s])
+        T, nf = int(p.stream_period_ns[s]), int(layout.n_frames[s])
+        deadline = int(p.stream_deadline_ns[s]) - layout.sync      # talker and listener clocks differ by it
         arrival = int(p.arrival_limit_ns()[s])
         z[s] = model.new_bool_var(f"z{s}")
         own = items_of(s)

@@ -33,8 +33,6 @@ def add_arguments(parser) -> None:
     parser.add_argument("--method", choices=("auto", "heuristic", "ilp", "cpsat"), default="auto",
                         help="auto (default): heuristic, then CP-SAT (whole model or neighbourhood repair) "
                              "when it leaves streams; cpsat: always that")
-    parser.add_argument("--seed", type=int, default=0, metavar="N",
-                        help="CP-SAT and repair seed (same seed, same schedule)")
     parser.add_argument("--workers", type=int, choices=(1, 2), default=1,
                         help="CP-SAT search workers; 2 is faster but not reproducible (default 1)")
     parser.add_argument("--time-limit", type=_seconds, metavar="S", help="stop searching after S seconds")
@@ -47,7 +45,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--verify-by-emulation", nargs="?", const=1_000_000_000, type=_time, metavar="T",
                         help="emulate the schedule for T (default 1s) with no failure; exit 1 on any lost "
                              "or late frame the 5G tail's stated probability does not explain")
-    parser.add_argument("--seed", type=int, default=0, help="random seed of --verify-by-emulation")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="random seed of CP-SAT, its repair and --verify-by-emulation (same seed, same output)")
 
 
 def run(args, console) -> ExitStatus:
@@ -60,10 +59,12 @@ def run(args, console) -> ExitStatus:
     options = ScheduleOptions(sync_error_ns=args.sync_error, max_wait_ns=args.max_wait,
                               reroute=not args.no_reroute)
     if args.json or not progress_enabled(console):
-        result = schedule(problem, method=args.method, time_limit_s=args.time_limit, options=options, seed=args.seed, workers=args.workers)
+        result = schedule(problem, method=args.method, time_limit_s=args.time_limit, options=options,
+                          seed=args.seed, workers=args.workers)
     else:
         with console.status(f"scheduling {problem.n_streams} streams ({args.method}) ..."):
-            result = schedule(problem, method=args.method, time_limit_s=args.time_limit, options=options, seed=args.seed, workers=args.workers)
+            result = schedule(problem, method=args.method, time_limit_s=args.time_limit, options=options,
+                              seed=args.seed, workers=args.workers)
     problem = result.extra.get("problem", problem)
     if args.output:
         try:
