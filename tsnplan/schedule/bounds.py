@@ -165,13 +165,13 @@ def check_bounds(layout: Layout, reroute: bool = True) -> Bounds:
         on &= port == q
         if not on.any():
             continue
-        classes = {}
-        for s in np.unique(stream[on]).tolist():
-            classes.setdefault(int(layout.cls[s]), []).append(s)
+        classes: dict[int, set[int]] = {}
+        for s, c in zip(stream[on].tolist(), layout.hop_cls[hop[on]].tolist()):
+            classes.setdefault(int(c), set()).add(s)
         cycle_busy = int(busy[on].sum()) * int(layout.port_cycle[q]) // layout.hyper
         need = len(classes) + (1 if cycle_busy < int(layout.port_cycle[q]) else 0)
         if need > int(p.port_gcl_max[q]):
-            ids = sorted(p.stream_ids[s] for group in classes.values() for s in group)
+            ids = sorted({p.stream_ids[s] for group in classes.values() for s in group})
             certs.append(Certificate(
                 "gcl-entries", p.port_names[q],
                 f"port {p.port_names[q]} needs at least {need} gate-list entries per cycle "

@@ -72,7 +72,7 @@ def _stream_items(layout: Layout, rel: np.ndarray, s: int) -> list[tuple]:
                 pre = int(rel[i]) - (earliest - layout.sync)
             else:
                 pre = 0
-            out.append((("q", port, int(layout.cls[s])), f, int(rel[i]) - pre, ln + pre))
+            out.append((("q", port, int(layout.hop_cls[h])), f, int(rel[i]) - pre, ln + pre))
     return out
 
 
@@ -80,8 +80,9 @@ def _signature(layout: Layout, rel: np.ndarray, s: int) -> tuple:
     """Streams with equal signatures are interchangeable in every schedule (symmetry)."""
     p = layout.problem
     lo, hi = int(layout.hf_ptr[s]), int(layout.hf_ptr[s + 1])
-    return (int(p.stream_period_ns[s]), int(p.stream_deadline_ns[s]), int(layout.cls[s]),
-            tuple(p.hop_port[int(p.hop_ptr[s]):int(p.hop_ptr[s + 1])].tolist()),
+    hops = slice(int(p.hop_ptr[s]), int(p.hop_ptr[s + 1]))
+    return (int(p.stream_period_ns[s]), int(p.stream_deadline_ns[s]), int(p.arrival_limit_ns()[s]),
+            tuple(layout.hop_cls[hops].tolist()), tuple(p.hop_port[hops].tolist()),
             tuple(layout.hf_len[lo:hi].tolist()), tuple(rel[lo:hi].tolist()))
 
 
