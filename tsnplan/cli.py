@@ -28,6 +28,8 @@ VERBS: dict[str, str] = {
     "emulate": "packet-level emulation: latency, jitter and loss per stream; failures; pcap capture",
     "heal": "single-failure (N-1) analysis: survival, recovery time and deadline misses per scenario",
     "replay": "learn streams from pcap captures, judge them against a schedule, replay them through the emulator",
+    "plan": "upgrade planner: the cheapest verified set of changes from a catalogue for new demand",
+    "diff": "two networks side by side: nodes, links, media, rates, features; stream latency deltas",
 }
 
 

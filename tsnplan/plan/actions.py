@@ -16,7 +16,7 @@ from tsnplan.model.network import Network
 from tsnplan.plan.catalogue import Catalogue
 from tsnplan.units import format_rate_bps, format_time_ns, parse_rate_bps
 
-__all__ = ["Action", "catalogue_actions", "plain", "base_document", "apply_actions", "network_of"]
+__all__ = ["Action", "catalogue_actions", "plain", "base_document", "apply_actions", "network_of", "to_yaml"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,3 +169,10 @@ def network_of(doc: dict, file: str, base_dir: Path = Path(".")) -> Network:
     if problems:
         raise InputError(problems)
     return network
+
+
+def to_yaml(doc: dict, comment: str) -> str:
+    """A network document as YAML text that the network reader reads back unchanged."""
+    import yaml
+
+    return f"# {comment}\n" + yaml.safe_dump(doc, sort_keys=False, default_flow_style=None, width=110)

@@ -22,6 +22,11 @@ from tsnplan.plan.verify import Verdict, evaluate, verify_actions
 
 __all__ = ["PlanSettings", "Plan", "PlanResult", "plan_upgrade", "EXACT_MAX_ROUTE_VARS"]
 
+#: Up to this many candidate cables the exact model routes as the pipeline does (one variant per
+#: subset of cables built); above it, routes are free among the candidates (a relaxation).
+MAX_VARIANT_CABLES = 6
+#: Rounds spent looking for alternatives once the best plan is verified.
+ALTERNATIVE_ROUNDS = 20
 #: Above this many route variables the exact model is not tried (the heuristic runs instead).
 EXACT_MAX_ROUTE_VARS = 200_000
 
@@ -94,6 +99,43 @@ def _demands(full: Network, streams, route_limit: int):
     return demands, complete
 
 
+def _variant_demands(base_doc, catalogue, cables, streams):
+    """Demands whose route choices are the pipeline's routes in every cable variant."""
+    from itertools import combinations
+
+    from tsnplan.model.routing import route_streams
+    from tsnplan.plan.routes import RouteChoice
+    from tsnplan.plan.solve import Demand
+
+    variants = [combo for k in range(len(cables) + 1) for combo in combinations(cables, k)]
+    routed = [route_streams(network_of(apply_actions(base_doc, combo, catalogue), "variant"), list(streams))
+              for combo in variants]
+    demands = []
+    for stream in streams:
+        choices, by_variant = [], []
+        for l in range(len(stream.listeners)):
+            index: dict = {}
+            picks = []
+            for routes in routed:
+                choice = None
+                if stream.id in routes.paths:
+                    path = routes.paths[stream.id][l]
+                    second = routes.replicas.get(stream.id)
+                    if stream.redundancy.value in ("frer", "protect"):
+                        choice = RouteChoice((path, second[l])) if second and second[l] else None
+                    else:
+                        choice = RouteChoice((path,))
+                if choice is not None and choice not in index:
+                    index[choice] = len(index)
+                picks.append(None if choice is None else index[choice])
+            choices.append(tuple(index))
+            by_variant.append(tuple(picks))
+        frames = tuple(wire_bytes(p, rtag=stream.rtag) for p in stream.frame_payloads())
+        demands.append(Demand(stream, tuple(choices), frames, sum(frames) * 8 * 1e9 / stream.period_ns,
+                              tuple(by_variant)))
+    return [frozenset(a.id for a in combo) for combo in variants], demands
+
+
 def _useful(actions: list[Action], demands) -> list[Action]:
     """Actions on some candidate route (others cannot change any stream's verdict)."""
     nodes, links = set(), set()
@@ -135,8 +177,16 @@ def plan_upgrade(as_is_doc, streams_doc, streams_file: str, catalogue: Catalogue
     if problems:
         from tsnplan.errors import InputError
         raise InputError(problems)
-    demands, complete = _demands(full, streams, settings.route_limit)
+    variants = None
+    if len(cables) <= MAX_VARIANT_CABLES:
+        variants, demands = _variant_demands(base_doc, catalogue, cables, streams)
+        complete = True
+    else:
+        demands, complete = _demands(full, streams, settings.route_limit)
     actions = _useful(actions, demands)
+    if variants is not None:
+        kept = {a.id for a in actions}
+        variants = [v if v <= kept else None for v in variants]
     result.candidates = len(actions)
     n_route_vars = sum(len(c) for d in demands for c in d.choices)
     if not complete:
@@ -149,7 +199,7 @@ def plan_upgrade(as_is_doc, streams_doc, streams_file: str, catalogue: Catalogue
         from tsnplan.plan.solve import UpgradeModel
 
         model = UpgradeModel(base, full, catalogue, actions, demands, gear0, budget, settings.objective,
-                             catalogue.max_utilisation)
+                             catalogue.max_utilisation, variants)
         result.method, result.exact = "exact", complete
         result.seconds["build"] = time.perf_counter() - t1
         _exact_loop(model, by_id, verifier, settings, result, progress)
@@ -193,7 +243,12 @@ class _Verifier:
 def _exact_loop(model, by_id, verifier, settings: PlanSettings, result: PlanResult, progress) -> None:
     wanted = 1 + settings.alternatives
     try:
+        found_at = None
         while len(result.plans) < wanted and result.rounds < settings.max_rounds:
+            if found_at is not None and result.rounds - found_at >= ALTERNATIVE_ROUNDS:
+                result.notes.append(f"{len(result.plans) - 1} alternatives on the cost/slack front within "
+                                    f"{ALTERNATIVE_ROUNDS} further rounds")
+                break
             batch = []
             for _ in range(max(1, settings.batch)):
                 state, ids = model.solve(settings.solve_time_limit_s)
@@ -211,6 +266,7 @@ def _exact_loop(model, by_id, verifier, settings: PlanSettings, result: PlanResu
                     plan = Plan(actions, verdict)
                     if not result.plans or _pareto(plan, result.plans):
                         result.plans.append(plan)
+                        found_at = result.rounds if found_at is None else found_at
                     result.verified += 1
                 else:
                     result.rejected.append(verdict)
@@ -219,7 +275,8 @@ def _exact_loop(model, by_id, verifier, settings: PlanSettings, result: PlanResu
             if progress:
                 progress("verify", result.verified, result.plans[0].cost if result.plans else None)
     except KeyboardInterrupt:
-        result.notes.append("interrupted: the best plan verified so far")
+        result.notes.append("interrupted: the best plan verified so far, not proven cheapest")
+        result.exact = False
         if not result.plans:
             raise
 

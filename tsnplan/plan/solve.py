@@ -35,6 +35,7 @@ class Demand:
     choices: tuple[tuple[RouteChoice, ...], ...]
     frame_wire_bytes: tuple[int, ...]
     bits_per_s: float
+    by_variant: tuple[tuple[int | None, ...], ...] | None = None   # per listener: choice index per variant
 
 
 def index_actions(actions):
@@ -89,7 +90,7 @@ class UpgradeModel:
 
     def __init__(self, base: Network, full: Network, catalogue: Catalogue, actions: list[Action],
                  demands: list[Demand], gear: dict[str, Equipment], budget: int | None,
-                 objective: str = "cost", max_utilisation: float = 1.0):
+                 objective: str = "cost", max_utilisation: float = 1.0, variants=None):
         import pulp
 
         from tsnplan.schedule.ilp import _var
@@ -114,14 +115,31 @@ class UpgradeModel:
         replace, upgrade, cables = index_actions(actions)
         groups = {a.id: a.group for a in actions}
         self._feature_constraints(m, catalogue, gear, replace, cables, upgrade, base)
+        w = None
+        if variants is not None:
+            # Routing as the pipeline does it: one binary per set of cables built, routes fixed by it.
+            w = [_var(m, f"w{k}", cat="Binary") for k in range(len(variants))]
+            m += pulp.lpSum(w) == 1
+            for k, built in enumerate(variants):
+                if built is None:           # holds a cable on no route: the same routes as without it, dearer
+                    m += w[k] == 0
+            for c in cables.values():
+                m += self.x[c.id] == pulp.lpSum(w[k] for k, built in enumerate(variants) if built and c.id in built)
         port_load = defaultdict(list)        # (u, v) -> [(bits, z)]
         for d, demand in enumerate(demands):
             stream = demand.stream
             z_port: dict[tuple[str, str], object] = {}
             for l, choices in enumerate(demand.choices):
                 ys = []
+                if w is not None:
+                    for k, r in enumerate(demand.by_variant[l]):
+                        if r is None:
+                            m += w[k] == 0      # the pipeline's routing leaves this listener without its routes
                 for r, choice in enumerate(choices):
-                    y = _var(m, f"y{d}_{l}_{r}", cat="Binary")
+                    if w is None:
+                        y = _var(m, f"y{d}_{l}_{r}", cat="Binary")
+                    else:
+                        y = pulp.lpSum(w[k] for k, i in enumerate(demand.by_variant[l]) if i == r)
                     ys.append(y)
                     self._route_constraints(m, y, stream, choice, demand, base, full, catalogue, gear,
                                             replace, upgrade, cables, groups)
@@ -132,7 +150,8 @@ class UpgradeModel:
                                 z = z_port[(u, v)] = _var(m, f"z{d}_{len(z_port)}", lowBound=0, upBound=1)
                                 port_load[(u, v)].append((demand.bits_per_s, z))
                             m += z >= y
-                m += pulp.lpSum(ys) == 1        # no choices: the model is infeasible, as it must be
+                if w is None:
+                    m += pulp.lpSum(ys) == 1        # no choices: the model is infeasible, as it must be
         for (u, v), loads in port_load.items():
             key = frozenset((u, v))
             if base.has_link(u, v):
