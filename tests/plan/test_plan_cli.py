@@ -103,3 +103,9 @@ def test_plan_output_is_deterministic(cli, tmp_path):
     runs = [cli("plan", *paths[:2], "--catalogue", paths[2], "--json")[1] for _ in range(2)]
     strip = lambda text: {k: v for k, v in json.loads(text).items() if k != "seconds"}   # noqa: E731
     assert strip(runs[0]) == strip(runs[1])
+
+
+def test_demo_runs_the_planner(cli):
+    status, out, _ = cli("demo", "--plant", "brownfield-line", "--duration", "20ms", "--json")
+    doc = json.loads(out)
+    assert status == 0 and doc["upgrade_plan"]["status"] == "verified" and doc["upgrade_plan"]["plan"]["actions"]

@@ -72,7 +72,7 @@ def migration_phases(base_doc, streams_doc, streams_file, catalogue, plan_action
     phases, done, doc = [], [], base_doc
     groups = _group(plan_actions, catalogue.max_phase_downtime_s)
     for number, group in enumerate(groups, 1):
-        stopped = _stopped(doc, list(all_streams), group)
+        stopped = tuple(s for s in _stopped(doc, list(all_streams), group) if s in carried or not carried)
         done += group
         doc = apply_actions(base_doc, done, catalogue)
         ok, problems = None, ()

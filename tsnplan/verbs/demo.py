@@ -8,7 +8,7 @@ from tsnplan.io.plant import load_plant
 from tsnplan.pipeline import run_pipeline
 from tsnplan.report.console import print_json, progress_enabled
 from tsnplan.report.demo import demo_to_json, render_demo
-from tsnplan.topologies import DEFAULT_PLANT, plant_files, plant_names
+from tsnplan.topologies import DEFAULT_PLANT, plant_files, plant_names, upgrade_files
 from tsnplan.units import parse_time_ns
 
 
@@ -35,8 +35,32 @@ def run(args, console) -> ExitStatus:
     else:
         with console.status("scheduling, budgeting and emulating ..."):
             result = run_pipeline(plant, duration_ns=duration, seed=args.seed, out_dir=out_dir)
+    upgrade = _plan_upgrade(network_file, upgrade_files(args.plant))
     if args.json:
-        print_json(demo_to_json(args.plant, result))
+        document = demo_to_json(args.plant, result)
+        if upgrade is not None:
+            document["upgrade_plan"] = upgrade[0]
+        print_json(document)
     else:
         render_demo(args.plant, plant, result, console)
-    return ExitStatus.OK if result.ok else ExitStatus.NOT_MET
+        if upgrade is not None:
+            console.rule("5. upgrade plan for the new demand (tsnplan plan)")
+            upgrade[1](console)
+    return ExitStatus.OK if result.ok and (upgrade is None or upgrade[0]["plan"] is not None) else ExitStatus.NOT_MET
+
+
+def _plan_upgrade(network_file, scenario):
+    """The plant's upgrade scenario planned: (plan JSON, renderer), or None without a scenario."""
+    if scenario is None:
+        return None
+    from tsnplan.plan import plan_upgrade
+    from tsnplan.plan.inputs import read_plan_inputs
+    from tsnplan.plan.phases import migration_phases
+    from tsnplan.report.plan import plan_to_json, render_plan
+
+    inputs = read_plan_inputs(network_file, scenario[1], scenario[0])
+    result = plan_upgrade(inputs.network_doc, inputs.streams_doc, inputs.streams_file, inputs.catalogue)
+    phases = migration_phases(result.base_doc, inputs.streams_doc, inputs.streams_file, inputs.catalogue,
+                              result.best.actions, result.diagnosis) if result.best and result.best.actions else []
+    return (plan_to_json(result, inputs.catalogue, phases),
+            lambda console: render_plan(result, inputs.catalogue, phases, console, top=8))
