@@ -109,3 +109,19 @@ def test_demo_runs_the_planner(cli):
     status, out, _ = cli("demo", "--plant", "brownfield-line", "--duration", "20ms", "--json")
     doc = json.loads(out)
     assert status == 0 and doc["upgrade_plan"]["status"] == "verified" and doc["upgrade_plan"]["plan"]["actions"]
+
+
+def test_heuristic_plan_is_verified_and_not_cheaper_than_exact(cli, tmp_path):
+    catalogue = {"models": {"q": {"ports": 4, "rates": ["100M", "1G"], "features": ["qbv"], "processing": "3us",
+                                  "price": 500},
+                            "big": {"ports": 8, "rates": ["100M", "1G"], "features": ["qbv"], "price": 2500}},
+                 "replace": [{"bridges": "all", "models": ["q", "big"]}],
+                 "link_upgrades": [{"links": "all", "rate": "1G", "per_metre": 1, "per_port": 20}]}
+    paths = write(tmp_path, line_plant(3, qbv=[1]), [stream("s", "t", "l", "80us", payload="900B"),
+                                                     stream("r", "l", "m", "1ms")], catalogue)
+    runs = {m: cli("plan", *paths[:2], "--catalogue", paths[2], "--method", m, "--json") for m in ("exact", "heuristic")}
+    exact, greedy = (json.loads(runs[m][1]) for m in ("exact", "heuristic"))
+    assert runs["exact"][0] == runs["heuristic"][0] == 0
+    assert greedy["method"] == "heuristic" and not greedy["proven_cheapest"] and exact["proven_cheapest"]
+    assert greedy["plan"]["cost"] >= exact["plan"]["cost"]
+    assert any("not proven cheapest" in n for n in greedy["notes"])

@@ -3,7 +3,7 @@
 Each round reads the verifier's causes and adds, per cause, the cheapest action that addresses
 it: a bridge model with the missing feature, ports or rate; the next faster rate on an
 overloaded port; the best latency saving per unit of cost on a late stream's route; the cheapest
-cable near a stream without a second route. Once verified, actions are dropped (dearest first)
+cable near a stream without a second route; a cable too slow for its load is dropped. Once verified, actions are dropped (dearest first)
 while the plan stays verified. The result is verified but not proven cheapest, and says so.
 """
 from __future__ import annotations
@@ -55,6 +55,15 @@ def _pick(verdict, chosen, actions, catalogue_models, routes) -> list:
             nodes = set(p for paths in routes.get(where, ()) for path in paths for p in path) if where in routes else set()
             near = [a for a in free if a.kind not in ("replace-bridge", "upgrade-link") and set(a.nodes) & nodes]
             take(near or [a for a in free if a.kind not in ("replace-bridge", "upgrade-link")])
+    if not picks:
+        # Nothing aimed at a cause is left: the cheapest action at a node the causes name, or on
+        # the route of a stream they name.
+        named = set()
+        for _, where, text in verdict.causes:
+            named.update(re.findall(r"[\w.]+(?:-[\w.]+)*", text))
+            for paths in [routes.get(where, ())]:
+                named.update(n for path in paths for n in path)
+        take([a for a in free if set(a.nodes) & named and a.group not in chosen])
     return list(picks.values())
 
 
@@ -79,7 +88,14 @@ def greedy_plan(actions, diagnosis, verifier, budget, settings, result, progress
         while not verdict.ok and result.rounds < settings.max_rounds:
             picks = _pick(verdict, chosen, actions, catalogue.models, _routes(verifier, chosen))
             if not picks:
-                break
+                # Stuck on a cable that cannot be made faster: drop the cables the causes name.
+                named = " ".join(verdict.reasons)
+                drop = [g for g, a in chosen.items() if a.kind not in ("replace-bridge", "upgrade-link")
+                        and (f"{a.nodes[0]}->{a.nodes[1]}" in named or f"{a.nodes[1]}->{a.nodes[0]}" in named)]
+                if not drop:
+                    break
+                for g in drop:
+                    del chosen[g]
             for a in picks:
                 chosen[a.group] = a
             verdict = verifier([tuple(sorted(chosen.values(), key=lambda a: a.id))])[0]

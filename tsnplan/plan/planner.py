@@ -207,8 +207,9 @@ def plan_upgrade(as_is_doc, streams_doc, streams_file: str, catalogue: Catalogue
         from tsnplan.plan.heuristic import greedy_plan
 
         result.method, result.exact = "heuristic", False
-        result.notes.append(f"{n_route_vars} route variables exceed the exact model's limit of "
-                            f"{EXACT_MAX_ROUTE_VARS}: greedy search with local improvement, not proven cheapest")
+        why = ("asked for" if settings.method == "heuristic" else
+               f"{n_route_vars} route variables exceed the exact model's limit of {EXACT_MAX_ROUTE_VARS}")
+        result.notes.append(f"heuristic search ({why}): greedy with local improvement, not proven cheapest")
         greedy_plan(actions, diagnosis, verifier, budget, settings, result, progress)
     result.seconds["verify"] = verifier.seconds
     result.seconds["solve"] = time.perf_counter() - t1 - verifier.seconds
