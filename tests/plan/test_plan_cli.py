@@ -125,3 +125,15 @@ def test_heuristic_plan_is_verified_and_not_cheaper_than_exact(cli, tmp_path):
     assert greedy["method"] == "heuristic" and not greedy["proven_cheapest"] and exact["proven_cheapest"]
     assert greedy["plan"]["cost"] >= exact["plan"]["cost"]
     assert any("not proven cheapest" in n for n in greedy["notes"])
+
+
+def test_agv_hall_meets_n1(cli, tmp_path):
+    hall = ROOT / "topologies" / "agv-hall"
+    to_be = tmp_path / "to-be.yaml"
+    status, out, _ = cli("plan", hall / "network.yaml", hall / "streams-to-be.yaml", "--catalogue",
+                         hall / "upgrade.yaml", "--write-network", to_be, "--json")
+    doc = json.loads(out)
+    assert status == 0 and doc["proven_cheapest"] and doc["diagnosis"]["causes"]["redundancy"] == 11
+    assert {"new-cable", "5g"} & {a["kind"] for a in doc["plan"]["actions"]}
+    for verb in ("schedule", "budget", "heal"):
+        assert cli(verb, to_be, hall / "streams-to-be.yaml")[0] == 0, verb
