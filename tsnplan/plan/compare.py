@@ -48,12 +48,15 @@ def _figures(plant) -> dict[str, tuple[int | None, int | None]]:
     return out
 
 
+def _link_name(key) -> str:
+    return "--".join(sorted(key))
+
+
 def compare_networks(a, b, plant_a=None, plant_b=None) -> NetworkDiff:
     """Differences from network ``a`` to ``b``; with plants, per-stream latency and slack too."""
     ids_a, ids_b = set(a.node_ids), set(b.node_ids)
     links_a = {frozenset((l.a, l.b)): l for l in a.links}
     links_b = {frozenset((l.a, l.b)): l for l in b.links}
-    name = lambda key: "--".join(sorted(key))     # noqa: E731
     streams = {}
     if plant_a is not None and plant_b is not None:
         fa, fb = _figures(plant_a), _figures(plant_b)
@@ -63,8 +66,8 @@ def compare_networks(a, b, plant_a=None, plant_b=None) -> NetworkDiff:
     return NetworkDiff(
         (a.name, b.name), tuple(sorted(ids_b - ids_a)), tuple(sorted(ids_a - ids_b)),
         {n: c for n in sorted(ids_a & ids_b) if (c := _changes(a.node(n), b.node(n), _NODE_FIELDS))},
-        tuple(sorted(name(k) for k in set(links_b) - set(links_a))),
-        tuple(sorted(name(k) for k in set(links_a) - set(links_b))),
-        {name(k): c for k in sorted(set(links_a) & set(links_b), key=name)
+        tuple(sorted(_link_name(k) for k in set(links_b) - set(links_a))),
+        tuple(sorted(_link_name(k) for k in set(links_a) - set(links_b))),
+        {_link_name(k): c for k in sorted(set(links_a) & set(links_b), key=name)
          if (c := _changes(links_a[k], links_b[k], _LINK_FIELDS))},
         streams)

@@ -94,7 +94,7 @@ def unmet_requirements(base, full, catalogue, actions, demands, gear, diagnosis,
     if budget is not None:
         from tsnplan.plan.solve import UpgradeModel
         free = UpgradeModel(base, full, catalogue, actions, demands, gear, None, "cost", catalogue.max_utilisation)
-        state, ids = free.solve(60.0)
+        _, ids = free.solve(60.0)
         if ids is not None:
             cost = sum(a.cost for a in actions if a.id in ids)
             return [f"budget {budget} {catalogue.currency} is below the cheapest candidate upgrade "

@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from tsnplan.model.media.ethernet import tx_time_ns
-from tsnplan.model.network import Feature, Network
+from tsnplan.model.network import Network
 from tsnplan.plan.actions import Action
 from tsnplan.plan.catalogue import Catalogue
 from tsnplan.plan.hardware import Equipment, feature_needs
