@@ -137,3 +137,15 @@ def test_agv_hall_meets_n1(cli, tmp_path):
     assert {"new-cable", "5g"} & {a["kind"] for a in doc["plan"]["actions"]}
     for verb in ("schedule", "budget", "heal"):
         assert cli(verb, to_be, hall / "streams-to-be.yaml")[0] == 0, verb
+
+
+@pytest.mark.slow
+def test_process_plant_extension_on_single_pair_ethernet(cli, tmp_path):
+    plant = ROOT / "topologies" / "process-plant"
+    to_be = tmp_path / "to-be.yaml"
+    status, out, _ = cli("plan", plant / "network.yaml", plant / "streams-to-be.yaml", "--catalogue",
+                         plant / "upgrade.yaml", "--write-network", to_be, "--json")
+    doc = json.loads(out)
+    assert status == 0 and {"t1l", "t1s"} <= {a["kind"] for a in doc["plan"]["actions"]}
+    for verb in ("validate", "schedule", "budget"):
+        assert cli(verb, to_be, plant / "streams-to-be.yaml")[0] == 0, verb

@@ -8,6 +8,7 @@ requested alternatives are verified, the model is infeasible (the catalogue is e
 """
 from __future__ import annotations
 
+import re
 import time
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -271,6 +272,7 @@ def _exact_loop(model, by_id, verifier, settings: PlanSettings, result: PlanResu
                     result.verified += 1
                 else:
                     result.rejected.append(verdict)
+                    _learn(model, verdict, frozenset(a.id for a in actions))
                 if len(result.plans) >= wanted:
                     break
             if progress:
@@ -280,6 +282,17 @@ def _exact_loop(model, by_id, verifier, settings: PlanSettings, result: PlanResu
         result.exact = False
         if not result.plans:
             raise
+
+
+_GCL = re.compile(r"gate control list of (\S+?)->\S+ would need more than (?:its )?(\d+) entries")
+
+
+def _learn(model, verdict, ids) -> None:
+    """Cuts beyond the no-good one: gate control lists too short for the windows of their port."""
+    for text in verdict.reasons:
+        match = _GCL.search(text)
+        if match:
+            model.add_gcl_cut(match.group(1), int(match.group(2)), ids)
 
 
 def _pareto(plan: Plan, kept: list[Plan]) -> bool:

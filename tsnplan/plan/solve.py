@@ -114,11 +114,14 @@ class UpgradeModel:
             m += cost <= budget
         replace, upgrade, cables = index_actions(actions)
         groups = {a.id: a.group for a in actions}
+        self.catalogue, self.replace, self.cables, self.variants = catalogue, replace, cables, variants
         self._feature_constraints(m, catalogue, gear, replace, cables, upgrade, base)
         w = None
         if variants is not None:
             # Routing as the pipeline does it: one binary per set of cables built, routes fixed by it.
             w = [_var(m, f"w{k}", cat="Binary") for k in range(len(variants))]
+        self.w = w
+        if w is not None:
             m += pulp.lpSum(w) == 1
             for k, built in enumerate(variants):
                 if built is None:           # holds a cable on no route: the same routes as without it, dearer
@@ -232,6 +235,23 @@ class UpgradeModel:
 
         self.model += (pulp.lpSum(1 - self.x[i] for i in ids)
                        + pulp.lpSum(v for k, v in self.x.items() if k not in ids) >= 1)
+
+    def add_gcl_cut(self, bridge: str, entries: int, ids: frozenset[str]) -> bool:
+        """Learned from a refused plan: with the same cables built (hence the same routes and the
+        same windows on the bridge's port), ``bridge`` needs a model whose gate control list holds
+        more than ``entries``. False when no catalogue model does (the cut would say nothing new)."""
+        import pulp
+
+        able = [r for r in self.replace.get(bridge, ()) if self.catalogue.models[r.model].gcl_max_entries > entries]
+        if not able:
+            return False
+        built = frozenset(i for i in ids if any(c.id == i for c in self.cables.values()))
+        if self.w is not None:
+            k = next(k for k, v in enumerate(self.variants) if v == built)
+            self.model += pulp.lpSum(self.x[r.id] for r in able) >= self.w[k]
+        else:
+            self.model += pulp.lpSum(self.x[r.id] for r in able) >= 1
+        return True
 
     def solve(self, time_limit_s: float | None = None) -> tuple[str, frozenset[str] | None]:
         """("optimal" | "infeasible" | "limit", chosen action ids)."""
