@@ -40,3 +40,15 @@ def test_dask_local_cluster_gives_the_serial_plan(serial, cli, tmp_path):
         status, out, _ = cli("plan", LINE / "network.yaml", LINE / "streams-to-be.yaml", "--catalogue",
                              LINE / "upgrade.yaml", "--cluster", cluster.scheduler_address, "--json")
         assert status == 0 and json.loads(out)["plan"]["cost"] == serial.best.cost
+
+
+def test_heal_sweep_on_a_dask_cluster(cli):
+    distributed = pytest.importorskip("distributed")
+    hall = Path(__file__).parent.parent.parent / "topologies" / "agv-hall"
+    serial = cli("heal", hall / "network.yaml", hall / "streams.yaml", "--workers", "1", "--json")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp",
+                                  dashboard_address=None) as cluster:
+        remote = cli("heal", hall / "network.yaml", hall / "streams.yaml", "--cluster", cluster.scheduler_address,
+                     "--json")
+    assert serial[0] == remote[0] and json.loads(serial[1]) == json.loads(remote[1])
+

@@ -272,7 +272,11 @@ def _exact_loop(model, by_id, verifier, settings: PlanSettings, result: PlanResu
                     result.verified += 1
                 else:
                     result.rejected.append(verdict)
-                    _learn(model, verdict, frozenset(a.id for a in actions))
+                    if _learn(model, verdict, frozenset(a.id for a in actions)) and result.exact:
+                        result.exact = False
+                        result.notes.append("gate control list sizes learned from refused plans were added as cuts "
+                                            "(they assume faster equipment does not shorten a port's list): not "
+                                            "proven cheapest")
                 if len(result.plans) >= wanted:
                     break
             if progress:
@@ -287,12 +291,14 @@ def _exact_loop(model, by_id, verifier, settings: PlanSettings, result: PlanResu
 _GCL = re.compile(r"gate control list of (\S+?)->\S+ would need more than (?:its )?(\d+) entries")
 
 
-def _learn(model, verdict, ids) -> None:
+def _learn(model, verdict, ids) -> bool:
     """Cuts beyond the no-good one: gate control lists too short for the windows of their port."""
+    learned = False
     for text in verdict.reasons:
         match = _GCL.search(text)
         if match:
-            model.add_gcl_cut(match.group(1), int(match.group(2)), ids)
+            learned |= model.add_gcl_cut(match.group(1), int(match.group(2)), ids)
+    return learned
 
 
 def _pareto(plan: Plan, kept: list[Plan]) -> bool:

@@ -29,6 +29,7 @@ def add_arguments(parser) -> None:
                         help="prove the N most harmful scenarios by emulation (-1: all)")
     parser.add_argument("--pcap", metavar="PATH", help="capture the first emulated scenario (switch-over) to a pcapng")
     parser.add_argument("--workers", type=int, default=None, metavar="W", help="worker processes (default: all cores)")
+    parser.add_argument("--cluster", metavar="ADDRESS", help="evaluate scenarios on a Dask cluster, e.g. tcp://host:8786")
     parser.add_argument("--schedule", metavar="FILE", help="use this schedule.json (made with the same policy; `tsnplan schedule` fits --policy reroute)")
     parser.add_argument("--unloaded", action="store_true",
                         help="no schedule: time streams as if alone in the network (estimates)")
@@ -68,6 +69,14 @@ def run(args, console) -> ExitStatus:
                    pcap=args.pcap, seed=args.seed)
     if args.fail_at is not None:
         options["fail_at_ns"] = args.fail_at
+    if args.cluster:
+        from tsnplan.plan.cluster import cluster_executor
+        with cluster_executor(args.cluster) as executor:
+            return _run(args, console, plant, {**options, "executor": executor})
+    return _run(args, console, plant, options)
+
+
+def _run(args, console, plant, options) -> ExitStatus:
     if args.json or not progress_enabled(console):
         result = analyse_failures(plant, **options)
     else:

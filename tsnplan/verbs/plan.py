@@ -27,12 +27,8 @@ def add_arguments(parser) -> None:
 
 def _executor(args, stack: ExitStack):
     if args.cluster:
-        try:
-            from distributed import Client
-        except ImportError:
-            raise UsageError("--cluster needs dask.distributed: pip install 'tsnplan[cluster]'") from None
-        client = stack.enter_context(Client(args.cluster, timeout=10))
-        return client.get_executor(pure=False)
+        from tsnplan.plan.cluster import cluster_executor
+        return stack.enter_context(cluster_executor(args.cluster))
     if args.workers > 1:
         from concurrent.futures import ProcessPoolExecutor
         return stack.enter_context(ProcessPoolExecutor(max_workers=args.workers))
