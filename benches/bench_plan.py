@@ -4,8 +4,10 @@
 
 The plant: a core switch with ``lines`` daisy chains of ``per-line`` 100 Mb/s bridges without
 802.1Qbv (10 us store and forward), two end stations per bridge, one PLC per line at the core.
-Streams: cyclic I/O from each line's PLC to its stations and back (1-8 ms, 64-256 B), a share with
-250-400 us deadlines deep in the line, and 802.1CB safety streams that need a ring closure. The
+Streams: cyclic I/O from each line's PLC to its stations and back (1-8 ms, 64-256 B; one in ten
+scheduled, a third of those with 250-400 us deadlines deep in the line; the rest by priority with
+50 ms deadlines, monitoring traffic whose network-calculus bound over 20 hops is tens of ms), and
+802.1CB safety streams (scheduled) that need a ring closure. The
 catalogue: two bridge models for every bridge, 1G on every link, one ring-closure cable per line
 (>= 300 candidate actions). Prints the planner's figures as JSON (seconds per phase, rounds,
 candidates, cost) and, with --dask, the same run verified on a 2-worker distributed.LocalCluster.
@@ -47,12 +49,14 @@ def generate(lines: int, per_line: int, n_streams: int, seed: int = 1) -> tuple[
     for s in range(n_streams):
         l, i, k = rng.randrange(lines), rng.randrange(per_line), rng.randrange(2)
         device = f"dev-{l}-{i}-{k}"
-        period = rng.choice(["1ms", "2ms", "4ms", "8ms"])
-        tight = i >= per_line // 2 and rng.random() < 0.05
+        scheduled = s % 10 == 0
+        period = rng.choice(["2ms", "4ms", "8ms"] if scheduled else ["1ms", "2ms", "4ms", "8ms"])
+        tight = scheduled and i >= per_line // 2 and rng.random() < 0.3
         talker, listener = (f"plc-{l}", device) if s % 2 == 0 else (device, f"plc-{l}")
-        entry = {"id": f"s{s:04d}", "talker": talker, "listeners": [listener], "type": "cyclic-synchronous",
+        entry = {"id": f"s{s:04d}", "talker": talker, "listeners": [listener],
+                 "type": "cyclic-synchronous" if scheduled else "cyclic-asynchronous", "scheduled": scheduled,
                  "period": period, "payload": f"{rng.choice([64, 128, 256])}B",
-                 "deadline": rng.choice(["250us", "400us"]) if tight else period}
+                 "deadline": rng.choice(["250us", "400us"]) if tight else period if scheduled else "50ms"}
         if s % 200 == 0:
             entry["redundancy"] = "frer"
             entry["deadline"] = period

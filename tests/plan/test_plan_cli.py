@@ -149,3 +149,22 @@ def test_process_plant_extension_on_single_pair_ethernet(cli, tmp_path):
     assert status == 0 and {"t1l", "t1s"} <= {a["kind"] for a in doc["plan"]["actions"]}
     for verb in ("validate", "schedule", "budget"):
         assert cli(verb, to_be, plant / "streams-to-be.yaml")[0] == 0, verb
+
+
+def test_interrupt_returns_the_best_verified_plan(tmp_path):
+    from tsnplan.plan import PlanSettings, plan_upgrade
+    from tsnplan.plan.inputs import read_plan_inputs
+
+    catalogue = {"models": {"q": {"ports": 4, "rates": ["100M", "1G"], "features": ["qbv"], "price": 500}},
+                 "replace": [{"bridges": "all", "models": ["q"]}],
+                 "link_upgrades": [{"links": "all", "rate": "1G", "per_metre": 1}]}
+    paths = write(tmp_path, line_plant(3), [stream("s", "t", "l", "60us", payload="600B")], catalogue)
+    inputs = read_plan_inputs(*paths)
+
+    def stop(phase, verified, best):
+        if best is not None:
+            raise KeyboardInterrupt
+
+    result = plan_upgrade(inputs.network_doc, inputs.streams_doc, inputs.streams_file, inputs.catalogue,
+                          PlanSettings(alternatives=5), progress=stop)
+    assert result.best is not None and not result.exact and any("interrupted" in n for n in result.notes)

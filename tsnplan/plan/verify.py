@@ -3,8 +3,9 @@
 ``evaluate`` reads the document with the ordinary network reader, loads the streams against it,
 then runs the plant checks, ``pipeline.run_pipeline`` (schedule, budget, a short emulation with a
 failure), the equipment checks of ``plan.hardware``, the utilisation headroom and the N-1 sweep
-of ``resilience.analyse_failures`` when some stream asks for redundancy (then N-1 is judged as
-``tsnplan heal`` judges it: no connected stream lost or late under any single failure). It never stops at the
+of ``resilience.analyse_failures`` when some stream asks for redundancy: every stream with ``frer``
+or ``protect`` redundancy must survive every single failure within its deadline (``tsnplan heal``
+also reports how rerouted streams without redundancy fare). It never stops at the
 first failure, so the as-is plant's evaluation is also its diagnosis. Arguments and result are
 plain data, so evaluations run on any ``concurrent.futures`` executor (processes, Dask).
 """
@@ -150,13 +151,14 @@ def _n1(plant, causes):
     from tsnplan.resilience import analyse_failures
 
     result = analyse_failures(plant, workers=1)
+    redundant = {s.id for s in plant.streams if s.redundancy.value in ("frer", "protect")}
     failed = set()
     for sid, why in result.redundancy_issues.items():
         causes.append(("redundancy", sid, f"stream {sid}: {why}"))
         failed.add(sid)
     for scenario in result.single_failures():
         for sid in scenario.unhealed + scenario.missing_deadline:
-            if sid not in failed:
+            if sid in redundant and sid not in failed:
                 causes.append(("n-1", sid, f"stream {sid}: not restored within its deadline after {scenario.failure.name}"))
                 failed.add(sid)
     return len(result.scenarios), tuple(sorted(failed))
