@@ -68,6 +68,6 @@ def compare_networks(a, b, plant_a=None, plant_b=None) -> NetworkDiff:
         {n: c for n in sorted(ids_a & ids_b) if (c := _changes(a.node(n), b.node(n), _NODE_FIELDS))},
         tuple(sorted(_link_name(k) for k in set(links_b) - set(links_a))),
         tuple(sorted(_link_name(k) for k in set(links_a) - set(links_b))),
-        {_link_name(k): c for k in sorted(set(links_a) & set(links_b), key=name)
+        {_link_name(k): c for k in sorted(set(links_a) & set(links_b), key=_link_name)
          if (c := _changes(links_a[k], links_b[k], _LINK_FIELDS))},
         streams)

@@ -288,7 +288,7 @@ def _exact_loop(model, by_id, verifier, settings: PlanSettings, result: PlanResu
             raise
 
 
-_GCL = re.compile(r"gate control list of (\S+?)->\S+ would need more than (?:its )?(\d+) entries")
+_GCL = re.compile(r"gate control list of (\S+?)->(\S+) would need more than (?:its )?(\d+) entries")
 
 
 def _learn(model, verdict, ids) -> bool:
@@ -297,7 +297,7 @@ def _learn(model, verdict, ids) -> bool:
     for text in verdict.reasons:
         match = _GCL.search(text)
         if match:
-            learned |= model.add_gcl_cut(match.group(1), int(match.group(2)), ids)
+            learned |= model.add_gcl_cut(match.group(1), match.group(2), int(match.group(3)), ids)
     return learned
 
 

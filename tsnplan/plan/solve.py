@@ -114,7 +114,7 @@ class UpgradeModel:
             m += cost <= budget
         replace, upgrade, cables = index_actions(actions)
         groups = {a.id: a.group for a in actions}
-        self.catalogue, self.replace, self.cables, self.variants = catalogue, replace, cables, variants
+        self.catalogue, self.replace, self.cables, self.variants, self.full = catalogue, replace, cables, variants, full
         self._feature_constraints(m, catalogue, gear, replace, cables, upgrade, base)
         w = None
         if variants is not None:
@@ -236,17 +236,20 @@ class UpgradeModel:
         self.model += (pulp.lpSum(1 - self.x[i] for i in ids)
                        + pulp.lpSum(v for k, v in self.x.items() if k not in ids) >= 1)
 
-    def add_gcl_cut(self, bridge: str, entries: int, ids: frozenset[str]) -> bool:
+    def add_gcl_cut(self, bridge: str, peer: str, entries: int, ids: frozenset[str]) -> bool:
         """Learned from a refused plan: with the same cables built (hence the same routes and the
         same windows on the bridge's port), ``bridge`` needs a model whose gate control list holds
-        more than ``entries``. False when no catalogue model does (the cut would say nothing new)."""
+        more than ``entries``; whatever the cables when the port leads to a single-homed end station
+        (every route to it crosses the port). False when no catalogue model has a longer list."""
         import pulp
 
         able = [r for r in self.replace.get(bridge, ()) if self.catalogue.models[r.model].gcl_max_entries > entries]
         if not able:
             return False
         built = frozenset(i for i in ids if any(c.id == i for c in self.cables.values()))
-        if self.w is not None:
+        far = self.full.node(peer) if self.full.has_node(peer) else None
+        stub = far is not None and far.kind.value == "end-station" and len(self.full.neighbours(peer)) == 1
+        if self.w is not None and not stub:
             k = next(k for k, v in enumerate(self.variants) if v == built)
             self.model += pulp.lpSum(self.x[r.id] for r in able) >= self.w[k]
         else:

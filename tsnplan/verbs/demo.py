@@ -12,6 +12,11 @@ from tsnplan.topologies import DEFAULT_PLANT, plant_files, plant_names, upgrade_
 from tsnplan.units import parse_time_ns
 
 
+#: Plants whose upgrade scenario the demo plans (each verifies in its first round); the
+#: process plant's takes three verification rounds, about 25 s: `tsnplan plan` runs it.
+PLAN_IN_DEMO = ("brownfield-line", "agv-hall")
+
+
 def add_arguments(parser) -> None:
     parser.add_argument("--plant", default=DEFAULT_PLANT, choices=plant_names(),
                         help=f"example plant to run (default {DEFAULT_PLANT})")
@@ -35,7 +40,7 @@ def run(args, console) -> ExitStatus:
     else:
         with console.status("scheduling, budgeting and emulating ..."):
             result = run_pipeline(plant, duration_ns=duration, seed=args.seed, out_dir=out_dir)
-    upgrade = _plan_upgrade(network_file, upgrade_files(args.plant))
+    upgrade = _plan_upgrade(network_file, upgrade_files(args.plant)) if args.plant in PLAN_IN_DEMO else None
     if args.json:
         document = demo_to_json(args.plant, result)
         if upgrade is not None:
@@ -46,7 +51,7 @@ def run(args, console) -> ExitStatus:
         if upgrade is not None:
             console.rule("5. upgrade plan for the new demand (tsnplan plan)")
             upgrade[1](console)
-    return ExitStatus.OK if result.ok and (upgrade is None or upgrade[0]["plan"] is not None) else ExitStatus.NOT_MET
+    return ExitStatus.OK if result.ok else ExitStatus.NOT_MET
 
 
 def _plan_upgrade(network_file, scenario):
