@@ -168,3 +168,21 @@ def test_interrupt_returns_the_best_verified_plan(tmp_path):
     result = plan_upgrade(inputs.network_doc, inputs.streams_doc, inputs.streams_file, inputs.catalogue,
                           PlanSettings(alternatives=5), progress=stop)
     assert result.best is not None and not result.exact and any("interrupted" in n for n in result.notes)
+
+
+def test_alternatives_lie_on_the_cost_slack_front(cli, tmp_path):
+    catalogue = {"labour": {"upgrade-link": {"cost": 10, "downtime": "1h"}, "replace-bridge": {"cost": 10, "downtime": "5min"}},
+                 "models": {"q": {"ports": 4, "rates": ["100M", "1G"], "features": ["qbv"], "processing": "1us",
+                                  "price": 500}},
+                 "replace": [{"bridges": "all", "models": ["q"]}],
+                 "link_upgrades": [{"links": "all", "rate": "1G", "per_metre": 1}]}
+    paths = write(tmp_path, line_plant(3, qbv=range(3)), [stream("s", "t", "l", "100us", payload="600B")], catalogue)
+    status, out, _ = cli("plan", *paths[:2], "--catalogue", paths[2], "--alternatives", "2", "--json")
+    doc = json.loads(out)
+    plans = [doc["plan"]] + doc["alternatives"]
+    assert status == 0 and len(plans) >= 2
+    assert [p["cost"] for p in plans] == sorted(p["cost"] for p in plans)
+    assert all(a["min_slack_ns"] > b["min_slack_ns"] for a, b in zip(plans[1:], plans))
+    status, out, _ = cli("plan", *paths[:2], "--catalogue", paths[2], "--objective", "downtime", "--json")
+    by_downtime = json.loads(out)["plan"]
+    assert status == 0 and by_downtime["downtime_s"] <= doc["plan"]["downtime_s"]

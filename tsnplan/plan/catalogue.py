@@ -13,12 +13,11 @@ from pathlib import Path
 
 from tsnplan.errors import InputError, Problem
 from tsnplan.io.fields import FieldReader, suggest
-from tsnplan.io.yaml_input import read_yaml
 from tsnplan.model.media.ethernet import MEDIUM_SPECS, Medium
 from tsnplan.model.network import Feature, Network, NodeKind
 from tsnplan.units import format_rate_bps, parse_length_m, parse_percent, parse_rate_bps, parse_time_ns
 
-__all__ = ["Catalogue", "BridgeModel", "Labour", "Replacement", "LinkUpgrade", "Cable", "read_catalogue",
+__all__ = ["Catalogue", "BridgeModel", "Labour", "Replacement", "LinkUpgrade", "Cable",
            "catalogue_from_doc", "parse_money", "parse_downtime_s", "LABOUR_KINDS"]
 
 #: Kinds of change with their own labour cost and line downtime.
@@ -130,11 +129,6 @@ class Catalogue:
 
     def labour_of(self, kind: str) -> Labour:
         return self.labour.get(kind, Labour(0, 0))
-
-
-def read_catalogue(path: str | Path) -> dict:
-    """The parsed catalogue document (the network it refers to is needed to check it)."""
-    return read_yaml(path)
 
 
 def _mapping(value, reader: FieldReader, what: str) -> dict:
