@@ -77,7 +77,10 @@ def _stream_requirement(demand, full, catalogue, gear, replace, upgrade, cables,
     return None
 
 
-def unmet_requirements(base, full, catalogue, actions, demands, gear, diagnosis, budget, result) -> list[str]:
+def unmet_requirements(base, full, catalogue, actions, demands, gear, diagnosis, budget, result,
+                       limited: bool = False) -> list[str]:
+    """What no plan meets; ``limited``: the search stopped at its round limit, not at an
+    infeasible model."""
     replace, upgrade, cables = index_actions(actions)
     groups = {a.id: a.group for a in actions}
     found = []
@@ -89,7 +92,9 @@ def unmet_requirements(base, full, catalogue, actions, demands, gear, diagnosis,
         return found
     if result.rejected:
         last = result.rejected[-1]
-        return [f"the catalogue is exhausted: {len(result.rejected)} candidate upgrade(s) failed verification; "
+        head = (f"no verified plan within {result.rounds} rounds (--max-rounds)" if limited else
+                "the catalogue is exhausted")
+        return [f"{head}: {len(result.rejected)} candidate upgrade(s) failed verification; "
                 f"the last one because: " + "; ".join(last.reasons[:3])]
     if budget is not None:
         from tsnplan.plan.solve import UpgradeModel

@@ -219,8 +219,9 @@ def plan_upgrade(as_is_doc, streams_doc, streams_file: str, catalogue: Catalogue
     else:
         from tsnplan.plan.diagnose import unmet_requirements
 
+        limited = result.rounds >= settings.max_rounds
         result.impossible = unmet_requirements(base, full, catalogue, actions, demands, gear0, diagnosis, budget,
-                                               result)
+                                               result, limited)
     return result
 
 
