@@ -13,7 +13,7 @@ from tsnplan.report.console import print_json
 def add_arguments(parser) -> None:
     parser.add_argument("network", metavar="NET", help="as-is network YAML file")
     parser.add_argument("streams", metavar="STREAMS", help="stream YAML file: the streams after the upgrade")
-    parser.add_argument("--catalogue", required=True, metavar="FILE", help="upgrade catalogue YAML (docs/formats.md)")
+    parser.add_argument("--catalogue", required=True, metavar="FILE", help="upgrade catalogue YAML (docs/planning.md)")
     parser.add_argument("-o", "--output", metavar="FILE", help="write the plan as JSON (tsnplan-plan/1)")
     parser.add_argument("--budget", metavar="AMOUNT", help="cost cap, e.g. 250k (default: the catalogue's)")
     parser.add_argument("--objective", choices=["cost", "downtime"], default="cost")
