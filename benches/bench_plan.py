@@ -6,7 +6,7 @@ The plant: a core switch with ``lines`` daisy chains of ``per-line`` 100 Mb/s br
 802.1Qbv (10 us store and forward), two end stations per bridge, one PLC per line at the core.
 Streams: cyclic I/O from each line's PLC to its stations and back (1-8 ms, 64-256 B; one in ten
 scheduled, a third of those with 250-400 us deadlines deep in the line; the rest by priority with
-50 ms deadlines, monitoring traffic whose network-calculus bound over 20 hops is tens of ms), and
+100 ms deadlines, monitoring traffic whose network-calculus bound over 20 hops is tens of ms), and
 802.1CB safety streams (scheduled) that need a ring closure. The
 catalogue: two bridge models for every bridge, 1G on every link, one ring-closure cable per line
 (>= 300 candidate actions). Prints the planner's figures as JSON (seconds per phase, rounds,
@@ -56,7 +56,7 @@ def generate(lines: int, per_line: int, n_streams: int, seed: int = 1) -> tuple[
         entry = {"id": f"s{s:04d}", "talker": talker, "listeners": [listener],
                  "type": "cyclic-synchronous" if scheduled else "cyclic-asynchronous", "scheduled": scheduled,
                  "period": period, "payload": f"{rng.choice([64, 128, 256])}B",
-                 "deadline": rng.choice(["250us", "400us"]) if tight else period if scheduled else "50ms"}
+                 "deadline": rng.choice(["250us", "400us"]) if tight else period if scheduled else "100ms"}
         if s % 200 == 0:
             entry["redundancy"] = "frer"
             entry["deadline"] = period
