@@ -86,7 +86,7 @@ def evaluate(doc: dict, streams_doc, streams_file: str, catalogue: Catalogue, ge
     plant = Plant(network, streams)
     problem = plant.compile()
     for p in check_plant(problem, streams):
-        kind = "capacity" if "of port" in p.message else "route"
+        kind = "capacity" if "of port" in p.message else "classes" if "traffic class" in p.message else "route"
         causes.append((kind, p.entry.removeprefix("stream ").strip("'"), p.message))
     from tsnplan.model.load import port_load
     from tsnplan.plan.hardware import hardware_violations
