@@ -8,10 +8,10 @@ better than a few long ones. Then, per unscheduled stream, one run sweeps its re
 over the gate cycles of its route (``--phases`` releases, one per period, the other streams at
 seed 1's phases). Per listener without a 5G percentile on its path the ratio is
 bound / worst emulated latency over all seeds; the table gives its range per class (the class of
-the stream's PCP on 8 queues; `cbs`: the budget assumes the credit-based shaper of 802.1Qav
-there, the emulator runs without one; `scheduled`: bounded by the schedule's windows, which the
-emulator, with perfect clocks, follows exactly) and counts listeners whose emulated latency
-exceeded the bound.
+the stream's PCP on 8 queues; `cbs`: shaped by 802.1Qav with the SRP reservation as idle slope,
+in the budget and, by default, in the emulator (``model.shaping``); `scheduled`: bounded by the
+schedule's windows plus the sync error, while the emulator, with perfect clocks, follows the
+windows exactly) and counts listeners whose emulated latency exceeded the bound.
 
     python benches/bound_ratio.py [--seeds 300] [--duration auto] [--phases 400] [plant ...]
 """

@@ -139,6 +139,7 @@ cdef class EventLoop:
     cdef const idx_t[::1] port_express
     cdef const time_t[::1] port_cbs_slope     # P*8, idle slope bit/s, 0 = strict priority
     cdef const flag_t[::1] port_capture
+    cdef const flag_t[::1] port_bg_class     # class of background (PCP 0) frames: Table 8-5 per queue count
     cdef const time_t[::1] gcl_ptr           # gate lists (rows); row p < P is port p's list at start
     cdef const time_t[::1] gcl_start         # offset of each entry in its row's cycle; entries tile [0, cycle)
     cdef const idx_t[::1] gcl_gates
@@ -192,7 +193,6 @@ cdef class EventLoop:
     cdef const idx_t[::1] ctl_b
     cdef const time_t[::1] bg_mean_ns
     cdef time_t bg_wire_bytes
-    cdef int bg_class
     cdef time_t release_until
     cdef int qlimit
     cdef int frer_history
@@ -282,7 +282,7 @@ cdef class EventLoop:
     def __init__(self, dict a, uint64_t seed, int record_capacity=65536, int trace_capacity=65536,
                  int trace_level=0):
         """``a`` maps the input names above to C-contiguous arrays of their dtypes (the engine
-        builds and checks them); scalars are ``bg_wire_bytes``, ``bg_class``, ``release_until``,
+        builds and checks them); scalars are ``bg_wire_bytes``, ``release_until``,
         ``qlimit``, ``frer_history``, ``frer_reset_ns``."""
         self.port_rate_bps = a["port_rate_bps"]; self.port_res = a["port_res"]
         self.port_preempt = a["port_preempt"]; self.port_express = a["port_express"]
@@ -312,7 +312,7 @@ cdef class EventLoop:
         self.ctl_time = a["ctl_time"]; self.ctl_op = a["ctl_op"]; self.ctl_a = a["ctl_a"]
         self.ctl_b = a["ctl_b"]
         self.bg_mean_ns = a["bg_mean_ns"]; self.bg_wire_bytes = a["bg_wire_bytes"]
-        self.bg_class = a["bg_class"]; self.release_until = a["release_until"]
+        self.port_bg_class = a["port_bg_class"]; self.release_until = a["release_until"]
         self.qlimit = a["qlimit"]; self.frer_history = a["frer_history"]
         self.frer_reset_ns = a["frer_reset_ns"]
         self.trace_level = trace_level
@@ -1094,7 +1094,7 @@ cdef class EventLoop:
             self.pk_left[k] = self.bg_wire_bytes
             self.pk_nfrag[k] = 0
             self.pk_from[k] = -1
-            self.pk_tc[k] = self.bg_class
+            self.pk_tc[k] = self.port_bg_class[p]
             self._enqueue(p, k, now)
         t = now + self._bg_interval(p)
         if t < self.release_until:

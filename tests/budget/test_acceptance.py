@@ -10,6 +10,9 @@ from tsnplan.schedule.result import ScheduleResult, ScheduleStatus
 T_SLOT_64_1G = 672
 T_SLOT_64_10M = 67_200
 T_SLOT_1522_10M = 1_233_600
+# domain.md §8: a scheduled stream's end-to-end bound adds the sync error δ (talker and last bridge
+# clocks); the plants here declare none, so δ is the 1 us default.
+SYNC = 1000
 
 
 def test_three_hop_1g_path(plant_from_yaml):
@@ -30,17 +33,18 @@ def test_three_hop_1g_path(plant_from_yaml):
           - {id: axis, talker: plc, listeners: [drive], type: isochronous, period: 500us, payload: 42B, deadline: 100us, jitter: 2us}
         """)
     result = compute_budget(problem)
-    # 3 store-and-forward transmissions + 3 x 10 m at 5 ns/m + 2 bridges x 4 us
-    expected = 3 * T_SLOT_64_1G + 3 * 50 + 2 * 4000
-    assert expected == 10_166
-    assert result.listener_latency_ns.tolist() == [expected]
+    # 3 store-and-forward transmissions + 3 x 10 m at 5 ns/m + 2 bridges x 4 us, + δ
+    path = 3 * T_SLOT_64_1G + 3 * 50 + 2 * 4000
+    assert path == 10_166
+    assert result.listener_latency_ns.tolist() == [path + SYNC] == [11_166]
+    assert result.listener_sync_ns.tolist() == [SYNC]
     assert result.stream_basis == (Basis.NO_WAIT,)
     assert result.listener_jitter_ns.tolist() == [1000]          # gPTP sync error only
     assert any("no-wait" in w for w in result.warnings)
     hops = result.hops(0)
     assert [h.transmission_ns for h in hops] == [T_SLOT_64_1G] * 3
     assert [h.processing_ns for h in hops] == [0, 4000, 4000]
-    assert sum(h.total_ns for h in hops) == expected
+    assert sum(h.total_ns for h in hops) == path
     assert result.listener_meets.tolist() == [True]
 
 
@@ -60,8 +64,9 @@ def test_cut_through_saves_the_store_and_forward_delay(plant_from_yaml):
           - {id: s, talker: a, listeners: [b], type: isochronous, period: 500us, payload: 42B, deadline: 100us}
         """)
     result = compute_budget(problem)
-    # the bridge forwards after 26 B (preamble/SFD, DA, SA, VLAN tag, EtherType) = 208 ns at 1 Gb/s
-    assert result.listener_latency_ns.tolist() == [208 + 1000 + T_SLOT_64_1G]
+    # the bridge forwards after 26 B (preamble/SFD, DA, SA, VLAN tag, EtherType) = 208 ns at 1 Gb/s,
+    # processing 1 us, the last serialisation, + δ
+    assert result.listener_latency_ns.tolist() == [208 + 1000 + T_SLOT_64_1G + SYNC] == [2880]
 
 
 def test_t1l_one_kilometre_link(plant_from_yaml):
@@ -81,9 +86,9 @@ def test_t1l_one_kilometre_link(plant_from_yaml):
         """)
     result = compute_budget(problem)
     # 1G hop 672 + 50; bridge 4 us; 10 Mb/s serialisation 67.2 us; 1000 m at 802.3cg's worst-case
-    # link delay (8834 ns for the reach, not 5 ns/m) + 2 us T1L PHY
-    expected = T_SLOT_64_1G + 50 + 4000 + T_SLOT_64_10M + 8834 + 2000
-    assert expected == 82_756
+    # link delay (8834 ns for the reach, not 5 ns/m) + 2 us T1L PHY; + δ (cyclic-synchronous is scheduled)
+    expected = T_SLOT_64_1G + 50 + 4000 + T_SLOT_64_10M + 8834 + 2000 + SYNC
+    assert expected == 83_756
     assert result.listener_latency_ns.tolist() == [expected]
     last = result.hops(0)[-1]
     assert (last.medium, last.transmission_ns, last.propagation_ns) == ("10base-t1l", T_SLOT_64_10M, 10834)
@@ -227,7 +232,7 @@ def test_strict_priority_class_behind_tas_schedule(plant_from_yaml):
     lat = dict(zip(problem.stream_ids, result.listener_latency_ns.tolist()))
     jit = dict(zip(problem.stream_ids, result.listener_jitter_ns.tolist()))
     assert result.stream_basis[s] is Basis.SCHEDULE
-    assert lat["cyc"] == 5394 + 50 and jit["cyc"] == 1000
+    assert lat["cyc"] == 5394 + 50 + SYNC and jit["cyc"] == 1000     # last window end + propagation + δ
 
     # sw->io for the event class (class 3; bulk's PCP 0 is class 1): the gate list the scheduler
     # writes for these windows closes every gate for the window (672 ns) and a guard band of one

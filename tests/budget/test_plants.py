@@ -48,7 +48,9 @@ def test_every_plant_gets_a_budget_report(plant):
                         "access_ns", "radio_ns"}
             assert all(hop_keys <= set(h) for h in entry["hops"])
             if entry["latency_ns"] is not None and entry["composition"] in ("deterministic", "union"):
-                assert sum(sum(h[k] for k in hop_keys if k.endswith("_ns")) for h in entry["hops"]) == entry["latency_ns"]
+                hops_sum = sum(sum(h[k] for k in hop_keys if k.endswith("_ns")) for h in entry["hops"])
+                assert hops_sum + entry["sync_ns"] == entry["latency_ns"]
+                assert entry["sync_ns"] == (problem.network.sync_error_ns if stream["basis"] != "calculus" else 0)
     status, text = _run(["budget", *_files(plant)])
     assert "Latency budget" in text and "Traceback" not in text
 
@@ -76,7 +78,7 @@ def test_budget_of_a_real_schedule_uses_its_windows(tmp_path):
     for s in placed:
         for l in range(int(problem.listener_ptr[s]), int(problem.listener_ptr[s + 1])):
             if problem.listener_hop_alt[l] == NO_HOP:
-                assert result.listener_latency_ns[l] == sched.listener_latency_ns[l]
+                assert result.listener_latency_ns[l] == sched.listener_latency_ns[l] + result.sync_error_ns
             assert result.listener_jitter_ns[l] >= result.sync_error_ns
     path = tmp_path / "schedule.json"
     write_schedule(path, problem, sched)

@@ -545,7 +545,7 @@ class ReferenceLoop:
     def background(self, p, now):
         a = self.a
         if self.up[p]:
-            self.enqueue(p, Packet(-1, 0, now, -1, a["bg_wire_bytes"], a["bg_class"]), now)
+            self.enqueue(p, Packet(-1, 0, now, -1, a["bg_wire_bytes"], int(a["port_bg_class"][p])), now)
         t = now + self.bg_interval(p)
         if t < a["release_until"]:
             self.push(t, "background", p)

@@ -28,17 +28,13 @@ from tsnplan.budget.hops import HopTerms, stream_max_wire_bytes
 from tsnplan.errors import InternalError
 from tsnplan.model.compile import INDEX, TIME, CompiledProblem
 from tsnplan.model.gating import port_gated_mask
-from tsnplan.model.network import Feature
+from tsnplan.model.shaping import cbs_shaping
 from tsnplan.schedule.gcl import build_gcl
 from tsnplan.schedule.layout import MAX_FRAME_WIRE_BYTES, ScheduleOptions, build_layout
 from tsnplan.schedule.result import Gcl, ScheduleResult
 
-__all__ = ["CalculusResult", "calculus_bounds", "SR_CLASS_INTERVAL_NS", "MAX_RESERVATION", "MAX_ITERATIONS"]
+__all__ = ["CalculusResult", "calculus_bounds", "MAX_ITERATIONS"]
 
-#: SRP class measurement interval per PCP: SR class A (PCP 3) and B (PCP 2).
-SR_CLASS_INTERVAL_NS = {3: 125_000, 2: 250_000}
-#: 802.1Q caps the bandwidth reserved for SR classes at 75 % of the port.
-MAX_RESERVATION = Fraction(3, 4)
 MAX_ITERATIONS = 200
 NS = 1_000_000_000
 
@@ -78,8 +74,6 @@ def calculus_bounds(problem: CompiledProblem, terms: HopTerms, active: np.ndarra
     lower_max = np.zeros((n_ports, 8), dtype=TIME)
     lower_max[:, 1:] = np.maximum.accumulate(frame_max, axis=1)[:, :-1]
     upper_max = np.maximum.accumulate(frame_max[:, ::-1], axis=1)[:, ::-1]
-    network = problem.network
-    cbs = np.array([Feature.CBS in network.node(network.ports[n].src).features for n in problem.port_names], dtype=bool)
     rate = problem.port_rate_bps
 
     # queues: (port, class) of active hops with an egress queue, grouped by port, highest class first
@@ -98,8 +92,7 @@ def calculus_bounds(problem: CompiledProblem, terms: HopTerms, active: np.ndarra
     stream_bits = np.add.reduceat(problem.frame_wire_bytes * 8, problem.frame_ptr[:-1]) \
         if problem.n_streams else np.zeros(0, dtype=TIME)
     stream_rate = -(-(stream_bits * NS) // problem.stream_period_ns)
-    idle, cbs_ns, shaper = _cbs_queues(problem, queue_port, queue_class, hop_queue, stream_of_hop, max_wire,
-                                       lower_max, cbs)
+    idle, cbs_ns, shaper = _cbs_queues(problem, queue_port, queue_class, lower_max)
 
     n_queues = len(unique)
     sched_bits = np.zeros(n_queues, dtype=TIME)
@@ -167,42 +160,27 @@ def _worst_gcl_load(problem, active, own_tx_ns, queue_port, tail_ns, sched_bits,
     sched_bps[:] = per_port[1, qp] + per_port[3, qp] * tail_bits
 
 
-def _cbs_queues(problem, queue_port, queue_class, hop_queue, stream_of_hop, max_wire, lower_max, cbs):
-    """Idle slope (SRP reservation: max frame x frames per class measurement interval, capped at
-    75 % of the port) and latency hiCredit/idleSlope (domain.md §7.3) of each CBS queue."""
+def _cbs_queues(problem, queue_port, queue_class, lower_max):
+    """Idle slope (``model.shaping``: the SRP reservation the emulator shapes with too) and latency
+    hiCredit/idleSlope (domain.md §7.3) of each CBS queue."""
     n_queues = len(queue_port)
-    idle = np.zeros(n_queues, dtype=TIME)
+    shaping = cbs_shaping(problem)
+    idle = shaping.idle_slope_bps[queue_port, queue_class].astype(TIME)
+    frame_bits = shaping.max_frame_bits[queue_port, queue_class]
+    shaper = (idle > 0).astype(np.int8)
     cbs_ns = np.zeros(n_queues, dtype=TIME)
-    shaper = np.zeros(n_queues, dtype=np.int8)
-    if not cbs.any():
-        return idle, cbs_ns, shaper
-    reserved = [Fraction(0)] * n_queues
-    frame_bits = [0] * n_queues
-    pcp = problem.stream_pcp
-    n_frames = np.diff(problem.frame_ptr)
-    for h in np.flatnonzero(hop_queue >= 0):
-        q = int(hop_queue[h])
-        s = int(stream_of_hop[h])
-        interval = SR_CLASS_INTERVAL_NS.get(int(pcp[s]))
-        if not cbs[queue_port[q]] or interval is None:
-            continue
-        shaper[q] = 1
-        per_interval = max(1, -(-int(n_frames[s]) * interval // int(problem.stream_period_ns[s])))
-        reserved[q] += Fraction(int(max_wire[s]) * 8 * per_interval * NS, interval)
-        frame_bits[q] = max(frame_bits[q], int(max_wire[s]) * 8)
     for p in np.unique(queue_port[shaper == 1]):
         port_rate = int(problem.port_rate_bps[p])
-        higher_slope, higher_terms = Fraction(0), Fraction(0)
+        higher_slope, higher_terms = 0, Fraction(0)
         for q in np.flatnonzero(queue_port == p):          # highest class first
             if not shaper[q]:
                 continue
-            slope = min(reserved[q], MAX_RESERVATION * port_rate)
-            idle[q] = int(slope)
+            slope = int(idle[q])
             lower_bits = int(lower_max[p, queue_class[q]]) * 8
-            hi_credit = slope * (lower_bits + higher_terms) / (port_rate - higher_slope)
-            cbs_ns[q] = -(-(hi_credit * NS) // slope) if slope else 0
+            hi_credit = Fraction(slope) * (lower_bits + higher_terms) / (port_rate - higher_slope)
+            cbs_ns[q] = -(-(hi_credit * NS) // slope)
             higher_slope += slope
-            higher_terms += Fraction(frame_bits[q]) * (port_rate - slope) / port_rate
+            higher_terms += Fraction(int(frame_bits[q])) * (port_rate - slope) / port_rate
     return idle, cbs_ns, shaper
 
 

@@ -1,7 +1,9 @@
 """End-to-end budgets: per-hop terms composed along every listener's route(s).
 
 Scheduled streams placed by a schedule take their latency from its windows (deterministic; jitter
-from the windows' spread over instances and the clock synchronisation error). Without a schedule
+from the windows' spread over instances and the clock synchronisation error). Their end-to-end
+bound adds the sync error (domain.md §8: the talker's and the last bridge's clocks differ by up to
+it), here and nowhere else. Without a schedule
 they are bounded by their no-wait path: what a schedule without waiting would give, said so in the
 result. Unscheduled classes are bounded by network calculus (``calculus``). Stochastic 5G hops are
 composed both by the union bound and, assuming independence, by convolution (``fiveg``).
@@ -18,12 +20,12 @@ from tsnplan.budget.hops import CUT_THROUGH_BYTES, HopTerms, hop_terms, listener
 from tsnplan.budget.result import UNBOUNDED, Basis, BudgetResult, Composition
 from tsnplan.errors import InternalError, UsageError
 from tsnplan.model.compile import NO_HOP, NO_PROFILE, REDUNDANCY_FRER, TIME, CompiledProblem
+from tsnplan.model.network import DEFAULT_SYNC_ERROR_NS
+from tsnplan.model.tolerance import plant_sync_error_ns
 from tsnplan.schedule.result import ScheduleResult
 
 __all__ = ["compute_budget", "path_budget", "DEFAULT_SYNC_ERROR_NS"]
 
-#: Network precision of gPTP over up to 7 hops (domain.md §8); jitter of every scheduled stream.
-DEFAULT_SYNC_ERROR_NS = 1000
 NS = 1_000_000_000
 
 
@@ -77,12 +79,14 @@ def _route_values(problem: CompiledProblem, hop_value: np.ndarray) -> np.ndarray
 
 
 def compute_budget(problem: CompiledProblem, schedule: ScheduleResult | None = None,
-                   percentile: float | None = None, *, sync_error_ns: int = DEFAULT_SYNC_ERROR_NS) -> BudgetResult:
+                   percentile: float | None = None, *, sync_error_ns: int | None = None) -> BudgetResult:
     """Latency and jitter bound of every listener of every stream, with per-hop terms.
 
     ``percentile`` (default: the problem's) is the end-to-end probability the bound holds with when a
-    5G hop is on the path.
+    5G hop is on the path. ``sync_error_ns`` (default: the plant's declared gPTP precision) is
+    added to the latency of scheduled streams and is their jitter beyond the windows' spread.
     """
+    sync_error_ns = plant_sync_error_ns(problem) if sync_error_ns is None else int(sync_error_ns)
     percentile = problem.percentile if percentile is None else float(percentile)
     if not 0.0 < percentile <= 100.0:
         raise UsageError(f"percentile {percentile} is outside (0, 100]")
@@ -174,6 +178,9 @@ def compute_budget(problem: CompiledProblem, schedule: ScheduleResult | None = N
         for l in np.flatnonzero(basis_of == 0):
             composition[l] = Composition.SCHEDULE
 
+    clock = np.where(problem.stream_scheduled[stream_of_listener] == 1, sync_error_ns, 0).astype(TIME)
+    for routes in (route_best, route_union):       # two clocks: the talker's and the last bridge's (domain.md §8)
+        routes += np.where(routes != UNBOUNDED, clock[:, None], 0).astype(TIME)
     frer = problem.stream_redundancy[stream_of_listener] == REDUNDANCY_FRER
     has_alt = problem.listener_hop_alt != NO_HOP
     latency = _normal(route_best, frer, has_alt)
@@ -183,7 +190,7 @@ def compute_budget(problem: CompiledProblem, schedule: ScheduleResult | None = N
     lat_min = _normal(route_min, frer, has_alt)
     typical = np.minimum(_normal(route_typ, frer, has_alt), np.where(latency == UNBOUNDED, 2 ** 62, latency))
     jitter = np.where(basis_of == 2, latency - lat_min, 0)
-    jitter = np.where(basis_of == 1, latency - lat_min + sync_error_ns, jitter)
+    jitter = np.where(basis_of == 1, latency - lat_min, jitter)         # latency holds the sync error
     jitter = np.where(basis_of == 0, window_jitter + sync_error_ns, jitter)
     jitter = np.where(latency == UNBOUNDED, UNBOUNDED, jitter).astype(TIME)
     deadline = problem.stream_deadline_ns[stream_of_listener]
@@ -208,7 +215,7 @@ def compute_budget(problem: CompiledProblem, schedule: ScheduleResult | None = N
         listener_composition=tuple(composition), listener_meets=meets,
         calculus_iterations=calc.iterations, gated_by_schedule=calc.gated_by_schedule,
         warnings=tuple(warnings), listener_miss_probability=miss, listener_miss_consequence=consequence,
-        fiveg_support=support,
+        fiveg_support=support, listener_sync_ns=clock,
     )
 
 

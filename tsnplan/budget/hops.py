@@ -16,6 +16,7 @@ from tsnplan.model.compile import NO_HOP, NO_PROFILE, TIME, CompiledProblem, fiv
 from tsnplan.model.media.ethernet import Medium
 from tsnplan.model.media.t1s import BIT_TIME_NS, BEACON_BT, PlcaConfig, access_wait_ns, cycle_ns, frame_time_ns
 from tsnplan.model.network import NodeKind
+from tsnplan.model.shaping import queueless_ports
 
 __all__ = ["HopTerms", "hop_terms", "CUT_THROUGH_BYTES", "stream_max_wire_bytes", "listener_paths",
            "medium_label"]
@@ -122,7 +123,7 @@ def hop_terms(problem: CompiledProblem, percentile: float) -> HopTerms:
         radio_hold=(fiveg & (port_hold[hop_port] == 1)).astype(np.int8),
         access_ns=access[hop_port], access_typical_ns=typical[hop_port],
         propagation_ns=problem.hop_prop_ns.astype(TIME),
-        cut_through=cut_through, queueless=(port_t1s[hop_port] | port_radio[hop_port]).astype(np.int8),
+        cut_through=cut_through, queueless=queueless_ports(problem)[hop_port],
         hop_percentile=hop_pct, stream_fiveg_hops=stream_fiveg,
     )
 

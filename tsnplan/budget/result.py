@@ -59,7 +59,8 @@ class BudgetResult:
     stochastic hop (``listener_stochastic``); ``UNBOUNDED`` (-1) where no bound exists. It holds
     in normal operation: for FRER the first copy to arrive, for protection the primary route.
     ``listener_failure_ns`` is the bound under a single failure (the worse of the two routes).
-    The per-hop terms of a route add up to that route's union-bound latency.
+    The per-hop terms of a route plus ``listener_sync_ns`` (the sync error, scheduled streams) add
+    up to that route's union-bound latency.
     """
 
     problem: CompiledProblem
@@ -91,6 +92,7 @@ class BudgetResult:
     listener_miss_probability: np.ndarray | None = None   # float: per frame, stochastic paths (budget/miss.py)
     listener_miss_consequence: tuple[str, ...] = ()
     fiveg_support: tuple = ()          # media.fiveg.Support per 5G profile crossed: data behind the percentile
+    listener_sync_ns: np.ndarray | None = None   # int64[L] sync error in the latency (scheduled streams), else 0
 
     @property
     def n_failing(self) -> int:

@@ -8,8 +8,10 @@ Kernel model (ext/evloop.pyx), all times int64 ns:
 
 - egress ports with traffic-class queues (a frame's class: its PCP through 802.1Q Table 8-5 for
   the port's queue count, ``traffic_types``), strict priority; a frame starts only if its gate
-  stays open until its last byte (802.1Qbv); classes given an idle slope run a credit-based shaper
-  (802.1Qav; credit accrues while frames wait, is charged for the whole frame when it starts);
+  stays open until its last byte (802.1Qbv); the SR-class queues the budget shapes (``model.shaping``:
+  ``cbs`` bridges, SRP reservation as idle slope; ``Scenario.cbs_idle_slope`` overrides a class) run
+  a credit-based shaper (802.1Qav; credit accrues while frames wait, is charged for the whole frame
+  when it starts);
   ports of bridges with feature ``qbu`` preempt (802.1Qbu/802.3br) preemptable frames for express
   classes (default: the classes the port gates for scheduled streams), respecting the 64 B fragment rules and
   adding 24 B per preemption;
@@ -24,7 +26,8 @@ Kernel model (ext/evloop.pyx), all times int64 ns:
 - talkers release frames at their scheduled first-hop window starts (every instance of the
   hyperperiod) or, for unscheduled streams, once per period at a seeded random phase; streams a
   partial schedule could not place are not admitted (never sent, listed apart); background
-  best-effort frames arrive at every port as a Poisson process at the chosen share of its rate;
+  best-effort frames (PCP 0, in its Table 8-5 class) arrive at every port as a Poisson process at
+  the chosen share of its rate;
 - FRER streams use both routes of their hop tree; each listener eliminates duplicates with 802.1CB
   vector recovery (history length, reset timeout); PROTECT streams use their first route and
   switch to the backup ``protection_switch_ns`` after a failure on it.
@@ -58,18 +61,19 @@ from tsnplan.model.media.ethernet import WIRE_OVERHEAD_BYTES
 from tsnplan.model.media.t1s import BEACON_BT, BIT_TIME_NS, PlcaConfig
 from tsnplan.model.gating import port_gated_mask
 from tsnplan.model.network import Feature, NodeKind
+from tsnplan.model.shaping import cbs_shaping
 from tsnplan.model.traffic_types import traffic_classes
 from tsnplan.emulate.capture import PcapngWriter
 from tsnplan.emulate.result import POLICE_REASONS, EmulationResult, LatencyAccumulator, ListenerStats
 from tsnplan.emulate.scenario import Reroute, Scenario, check_failures
-from tsnplan.model.tolerance import min_processing_ns, min_propagation_ns
+from tsnplan.model.tolerance import min_processing_ns, min_propagation_ns, plant_sync_error_ns
 from tsnplan.schedule.psfp import merged_intervals
 
 __all__ = ["build_inputs", "EngineMaps", "run_emulation", "CTL_FAIL", "CTL_RESTORE", "CTL_SWITCH",
-           "CTL_GATES", "BACKGROUND_CLASS"]
+           "CTL_GATES", "BACKGROUND_PCP"]
 
 CTL_FAIL, CTL_RESTORE, CTL_SWITCH, CTL_GATES = 0, 1, 2, 3
-BACKGROUND_CLASS = 0
+BACKGROUND_PCP = 0     # best effort; its class per port is Table 8-5's (class 1 on 8 queues)
 ALL_GATES = 0xFF
 _I64, _I32, _I8 = np.int64, np.int32, np.int8
 _PROGRESS_STEPS = 50
@@ -234,7 +238,7 @@ class _Variation:
     def __init__(self, problem: CompiledProblem, seed: int):
         self.rng = np.random.default_rng([seed & 0xFFFFFFFF, 0x7A51])
         network = problem.network
-        half = 0 if problem.timing == "tsnkit" else int(network.sync_error_ns) // 2
+        half = plant_sync_error_ns(problem) // 2
         self.clock = {n: int(self.rng.integers(-half, half + 1)) for n in problem.node_names}
         self.cable = {link.key: float(self.rng.random()) for link in network.links}
         self.tsnkit = problem.timing == "tsnkit"
@@ -457,10 +461,10 @@ def build_inputs(problem: CompiledProblem, schedule, scenario: Scenario, seed: i
     shared = resources["res_plca"][problem.port_resource] == 1
     preempt = np.array([int(scenario.preemption and not shared[p] and express[p] != 0
                             and Feature.QBU in network.node(ports[p].src).features) for p in range(n_ports)], _I8)
-    cbs = np.zeros(n_ports * 8, _I64)
+    cbs = cbs_shaping(problem).idle_slope_bps.reshape(-1).copy()    # the shapers the budget assumes
     for p, port in enumerate(ports):
         if Feature.CBS in network.node(port.src).features:
-            for tc, share in scenario.cbs_idle_slope.items():
+            for tc, share in scenario.cbs_idle_slope.items():          # explicit override (0: unshaped)
                 cbs[p * 8 + tc] = int(share * int(problem.port_rate_bps[p]))
     capture = np.zeros(n_ports, _I8)
     for name in scenario.capture_ports:
@@ -520,7 +524,8 @@ def build_inputs(problem: CompiledProblem, schedule, scenario: Scenario, seed: i
         route_src_ptr=route_src_ptr, route_src=np.array([i for r in builder.route_src for i in r], _I32),
         ctl_time=np.array([c[0] for c in controls], _I64), ctl_op=np.array([c[1] for c in controls], _I32),
         ctl_a=np.array([c[2] for c in controls], _I32), ctl_b=np.array([c[3] for c in controls], _I32),
-        bg_mean_ns=bg_mean, bg_wire_bytes=bg_wire, bg_class=BACKGROUND_CLASS,
+        bg_mean_ns=bg_mean, bg_wire_bytes=bg_wire,
+        port_bg_class=traffic_classes(np.full(n_ports, BACKGROUND_PCP), problem.port_queues),
         release_until=int(scenario.duration_ns), qlimit=int(scenario.queue_limit),
         frer_history=int(scenario.frer_history), frer_reset_ns=int(scenario.frer_reset_ns),
         n_listeners=int(problem.listener_ptr[-1]), stop_ns=int(scenario.duration_ns) + int(drain),

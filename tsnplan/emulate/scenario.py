@@ -52,12 +52,13 @@ class Scenario:
     duration_ns: int
     failures: tuple[Failure, ...] = ()
     reroutes: tuple[Reroute, ...] = ()
-    background_load: float = 0.0          # share of every port's rate, best effort (class 0)
+    background_load: float = 0.0          # share of every port's rate, best effort (PCP 0)
     background_frame_bytes: int = 1522    # MAC frame size of background frames
     capture_ports: tuple[str, ...] = ()
     preemption: bool = True               # MAC merge on ports of bridges with feature qbu
     express_classes: tuple[int, ...] | None = None   # None: the classes of scheduled streams
-    cbs_idle_slope: dict[int, float] = field(default_factory=dict)  # class -> share, bridges with cbs
+    cbs_idle_slope: dict[int, float] = field(default_factory=dict)  # class -> share on cbs bridges, over-
+                                          # riding the shapers the budget assumes (0: strict priority)
     protection_switch_ns: int = 0         # PROTECT streams switch this long after a failure on their route
     frer_history: int = 32                # 802.1CB frerSeqRcvyHistoryLength (2..64)
     frer_reset_ns: int = 1_000_000_000    # frerSeqRcvyResetMSec
@@ -85,7 +86,7 @@ def parse_failure(text: str) -> Failure:
 
 
 def parse_cbs(text: str) -> tuple[int, float]:
-    """``TC:SHARE`` as in ``3:25%``: traffic class 3 shaped to 25 % of the port rate."""
+    """``TC:SHARE`` as in ``3:25%``: traffic class 3 shaped to 25 % of the port rate (``3:0``: not shaped)."""
     tc, sep, share = text.partition(":")
     try:
         if not sep or not 0 <= int(tc) <= 7:
@@ -93,8 +94,8 @@ def parse_cbs(text: str) -> tuple[int, float]:
         value = parse_percent(share)
     except ValueError:
         raise UsageError(f"--cbs {text!r}: expected CLASS:SHARE with class 0-7, e.g. 3:25%") from None
-    if not 0.0 < value <= 1.0:
-        raise UsageError(f"--cbs {text!r}: the share must be above 0 and at most 100%")
+    if not 0.0 <= value <= 1.0:
+        raise UsageError(f"--cbs {text!r}: the share must be 0 to 100%")
     return int(tc), value
 
 

@@ -7,7 +7,7 @@ stochastic 5G hop, the per-frame miss probability its budget states: its lost fr
 above its percentile bound are allowed up to what ten times that probability makes plausible
 (a Poisson count exceeded with probability below ``ALPHA``). Everything else is unexplained.
 A scheduled frame leaves on the talker's clock and arrives on the last bridge's, which differ by
-up to the plant's sync error: its percentile bound is taken with that added.
+up to the plant's sync error: the budget's bound already holds it.
 """
 from __future__ import annotations
 
@@ -110,8 +110,6 @@ def judge(problem, budget, emulation, failures=()) -> Verdict:
             allowed = -(-stats.sent * exposed // duration) + 1
         elif budget is not None and budget.listener_stochastic[l] and budget.listener_miss_probability is not None:
             bound = int(budget.listener_latency_ns[l])
-            if bound >= 0 and problem.stream_scheduled[s]:
-                bound += 0 if problem.timing == "tsnkit" else int(problem.network.sync_error_ns)  # two clocks
             above = sum(n for edge, n in stats.histogram if edge > bound) if bound >= 0 and \
                 stats.max_ns is not None and stats.max_ns > bound else 0
             late = max(late, above)

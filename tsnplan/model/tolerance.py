@@ -16,10 +16,15 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["CABLE_MIN_PERCENT", "min_processing_ns", "min_propagation_ns", "tolerance_spread_ns",
+__all__ = ["CABLE_MIN_PERCENT", "plant_sync_error_ns", "min_processing_ns", "min_propagation_ns", "tolerance_spread_ns",
            "stream_release_jitter_ns"]
 
 CABLE_MIN_PERCENT = 83
+
+
+def plant_sync_error_ns(problem) -> int:
+    """The plant's declared gPTP precision (network ``sync_error``); 0 for tsnkit and TAS benchmark instances."""
+    return 0 if problem.timing in ("tsnkit", "tas") else int(problem.network.sync_error_ns)
 
 
 def min_processing_ns(node) -> int:

@@ -41,6 +41,7 @@ def budget_to_json(result: BudgetResult, stream: str | None = None) -> dict:
                 "union_bound_ns": None if result.listener_union_ns[l] == UNBOUNDED else int(result.listener_union_ns[l]),
                 "typical_ns": None if latency == UNBOUNDED else int(result.listener_typical_ns[l]),
                 "slack_ns": None if latency == UNBOUNDED else int(problem.stream_deadline_ns[s]) - latency,
+                "sync_ns": int(result.listener_sync_ns[l]) if result.listener_sync_ns is not None else 0,
                 "hops": [_hop_json(hop) for hop in result.hops(l, 0)],
             }
             if result.listener_stochastic[l] and result.listener_miss_probability is not None:
@@ -134,6 +135,8 @@ def _render_breakdown(result: BudgetResult, l: int, console) -> None:
         table.add_row(hop.port + (" *" if hop.stochastic else ""),
                       *(_ns(getattr(hop, n)) for n in HOP_TERMS), bar)
     console.print(table)
+    if result.listener_sync_ns is not None and result.listener_sync_ns[l]:
+        console.print(f"plus the sync error {_ns(int(result.listener_sync_ns[l]))} (talker and last bridge clocks)")
     legend = Text("bar: ")
     for name in HOP_TERMS:
         legend.append("█ ", style=_TERM_STYLE[name]).append(_SHORT[name] + "  ")

@@ -16,7 +16,7 @@ from tsnplan.model.compile import NO_PROFILE, CompiledProblem, fiveg_hop_profile
 from tsnplan.model.gating import port_gated_mask
 from tsnplan.model.media.ethernet import Medium, ceil_div, tx_time_ns
 from tsnplan.model.media.t1s import PlcaConfig, access_wait_ns
-from tsnplan.model.tolerance import stream_release_jitter_ns, tolerance_spread_ns
+from tsnplan.model.tolerance import plant_sync_error_ns, stream_release_jitter_ns, tolerance_spread_ns
 
 __all__ = ["ScheduleOptions", "Layout", "build_layout", "MAX_FRAME_WIRE_BYTES", "DEFAULT_SYNC_ERROR_NS"]
 
@@ -40,7 +40,7 @@ class ScheduleOptions:
         """``sync_error_ns``, else the plant's declared gPTP precision (network ``sync_error``)."""
         if self.sync_error_ns is not None:
             return int(self.sync_error_ns)
-        return 0 if problem.timing in ("tsnkit", "tas") else int(problem.network.sync_error_ns)
+        return plant_sync_error_ns(problem)
 
 
 def _ceil(a: np.ndarray | int, b: int):
