@@ -4,9 +4,13 @@ from collections import defaultdict
 import numpy as np
 
 from emulate.plants import compile_docs, line, release_schedule, ring, stream
+from tsnplan.budget.calculus import calculus_bounds
+from tsnplan.budget.compose import _own_transmission_ns
+from tsnplan.budget.hops import hop_terms
 from tsnplan.emulate import Failure, Reroute, Scenario, run_emulation
 from tsnplan.model.compile import compile_problem
 from tsnplan.model.media.t1s import access_wait_ns, frame_time_ns, PlcaConfig
+from tsnplan.model.shaping import cbs_shaping
 from tsnplan.report.emulate import emulation_to_json
 
 TX_START, TX_END, PREEMPT, RESUME = 1, 2, 3, 4
@@ -83,6 +87,34 @@ def test_credit_based_shaper_spaces_a_burst_by_its_idle_slope():
     first = tx_ns(int(problem.frame_wire_bytes[0]), 10**9)
     assert len(times) == 3
     assert times[1] - times[0] == first + tx_ns(int(problem.frame_wire_bytes[0]), 10**9) * 3
+
+
+def test_emulator_shapes_by_default_what_the_budget_assumes():
+    """Class A (PCP 3) on cbs bridges: idle slope = SRP reservation, in budget and emulator alike."""
+    problem = compile_docs(line(features=("qbv", "cbs")),
+                           [stream("burst", "a", ["b"], period="1ms", payload="4000B", type="alarms-events")])
+    tc = int(problem.stream_class[0])
+    assert problem.stream_pcp[0] == 3 and not problem.stream_scheduled[0]
+    wire = int(problem.frame_wire_bytes[0])
+    assert wire == int(problem.frame_wire_bytes[:3].max())
+    # largest frame x frames per 125 us class A interval (3 frames per 1 ms: 1), per second
+    slope = wire * 8 * 10**9 // 125_000
+    shaping = cbs_shaping(problem)
+    out = problem.port_index["sw-1->sw-2"]
+    assert shaping.idle_slope_bps[out].tolist() == [slope if c == tc else 0 for c in range(8)]
+    assert not shaping.idle_slope_bps[problem.port_index["a->sw-1"]].any()      # end station: no cbs
+    calc = calculus_bounds(problem, hop_terms(problem, 99.999), np.ones(1, np.int8), None,
+                           _own_transmission_ns(problem))
+    q = calc.hop_queue[int(np.flatnonzero(problem.hop_port == out)[0])]
+    assert calc.queue_shaper[q] == 1
+    _, trace, _ = emulate(problem, None, duration_ns=1_000_000, phases={"burst": 0})
+    times = starts(trace, problem, "sw-1->sw-2")
+    d = tx_ns(wire, 10**9)
+    # credit after the first frame: -(rate - slope) * d; it recovers at the idle slope
+    assert times[1] - times[0] == d + -(-(10**9 - slope) * d // slope)
+    _, trace, _ = emulate(problem, None, duration_ns=1_000_000, phases={"burst": 0}, cbs_idle_slope={tc: 0})
+    unshaped = starts(trace, problem, "sw-1->sw-2")
+    assert unshaped[1] - unshaped[0] < times[1] - times[0]
 
 
 def test_frer_survives_a_link_failure_and_eliminates_duplicates():

@@ -100,6 +100,8 @@ def test_unscheduled_classes_follow_table_in_budget_and_emulator(tmp_path, queue
     bridge_hops = arrays["hop_port"] == out
     expect = [TABLE_8_5[queues][int(problem.stream_pcp[s])] for s in arrays["hop_stream"][bridge_hops]]
     assert arrays["hop_class"][bridge_hops].tolist() == expect
+    assert arrays["port_bg_class"].tolist() == [TABLE_8_5[int(q)][0] for q in problem.port_queues]  # PCP 0
+    assert arrays["port_bg_class"][out] == TABLE_8_5[queues][0]
     assert compute_budget(problem).listener_meets.all()
 
 
