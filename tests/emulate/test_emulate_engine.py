@@ -2,6 +2,7 @@
 from collections import defaultdict
 
 import numpy as np
+import pytest
 
 from emulate.plants import compile_docs, line, release_schedule, ring, stream
 from tsnplan.budget.calculus import calculus_bounds
@@ -257,3 +258,13 @@ def test_same_seed_same_result_other_seed_other_result():
     run = lambda seed: emulation_to_json(run_emulation(problem, None, Scenario(5_000_000, background_load=0.4), seed))  # noqa: E731
     assert run(7) == run(7)
     assert run(7) != run(8)
+
+
+def test_cbs_override_parses_a_share_or_off():
+    from tsnplan.emulate import parse_cbs
+    from tsnplan.errors import UsageError
+    assert parse_cbs("3:25%") == (3, 0.25)
+    assert parse_cbs("2:0%") == (2, 0.0)              # unshaped, although the budget shapes it
+    for bad in ("3:150%", "9:10%", "3"):
+        with pytest.raises(UsageError):
+            parse_cbs(bad)

@@ -86,7 +86,7 @@ def parse_failure(text: str) -> Failure:
 
 
 def parse_cbs(text: str) -> tuple[int, float]:
-    """``TC:SHARE`` as in ``3:25%``: traffic class 3 shaped to 25 % of the port rate (``3:0``: not shaped)."""
+    """``TC:SHARE`` as in ``3:25%``: traffic class 3 shaped to 25 % of the port rate (``3:0%``: not shaped)."""
     tc, sep, share = text.partition(":")
     try:
         if not sep or not 0 <= int(tc) <= 7:

@@ -33,7 +33,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="random seed (5G delays, background, phases)")
     parser.add_argument("--cbs", action="append", default=[], metavar="CLASS:SHARE",
                         help="idle slope of a traffic class on bridges with feature cbs, overriding the "
-                             "SRP reservation the budget assumes (3:25%%; 3:0 turns it off)")
+                             "SRP reservation the budget assumes (3:25%%; 3:0%% turns it off)")
     parser.add_argument("--no-preemption", action="store_true", help="turn 802.1Qbu frame preemption off")
     parser.add_argument("--frer-history", type=int, default=32, help="802.1CB recovery history length (2-64)")
     parser.add_argument("--protection-switch", default="0ns", metavar="T",
