@@ -13,7 +13,7 @@ in the budget and, by default, in the emulator (``model.shaping``); `scheduled`:
 schedule's windows plus the sync error, while the emulator, with perfect clocks, follows the
 windows exactly) and counts listeners whose emulated latency exceeded the bound.
 
-    python benches/bound_ratio.py [--seeds 300] [--duration auto] [--phases 400] [plant ...]
+    python benches/bound_ratio.py [--seeds 300] [--duration auto] [--phases 400] [--vary] [plant ...]
 """
 from __future__ import annotations
 
@@ -52,7 +52,8 @@ def _sweep_scenarios(problem, result, stream_ids, phases: int):
         yield Scenario(duration_ns=times[-1] + period, release_times={sid: times})
 
 
-def plant_rows(name: str, seeds: range, duration_ns: int | None, phases: int) -> tuple[list[tuple], int, int]:
+def plant_rows(name: str, seeds: range, duration_ns: int | None, phases: int,
+               vary: bool = False) -> tuple[list[tuple], int, int]:
     """Rows (class, listeners, min ratio, max ratio, exceeded) and (lost, late) over every run."""
     plant = load_plant(TOPOLOGIES / name / "network.yaml", TOPOLOGIES / name / "streams.yaml")
     problem = plant.compile()
@@ -75,7 +76,7 @@ def plant_rows(name: str, seeds: range, duration_ns: int | None, phases: int) ->
     worst = dict.fromkeys(index, 0)
     lost = late = 0
     swept = sorted({sid for sid, _ in index if not problem.stream_scheduled[problem.stream_index[sid]]})
-    runs = [(Scenario(duration_ns=duration_ns), seed) for seed in seeds]
+    runs = [(Scenario(duration_ns=duration_ns, vary=vary), seed) for seed in seeds]
     runs += [(scenario, 1) for scenario in _sweep_scenarios(problem, result, swept, phases)] if phases else []
     for scenario, seed in runs:
         emulation = run_emulation(problem, result, scenario, seed)
@@ -101,12 +102,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=300)
     parser.add_argument("--duration", default="auto")
     parser.add_argument("--phases", type=int, default=400, help="release phases swept per unscheduled stream (0: none)")
+    parser.add_argument("--vary", action="store_true",
+                        help="seeded runs draw clocks, cables, forwarding and releases within the plant's tolerances")
     args = parser.parse_args(argv)
     duration = None if args.duration == "auto" else parse_time_ns(args.duration)
     print("| plant | class | listeners | bound/emulated min | max | exceeded | lost | late |")
     print("|---|---|---|---|---|---|---|---|")
     for name in args.plants:
-        rows, lost, late = plant_rows(name, range(1, args.seeds + 1), duration, args.phases)
+        rows, lost, late = plant_rows(name, range(1, args.seeds + 1), duration, args.phases, args.vary)
         for cls, n, lo, hi, bad in rows:
             print(f"| {name} | {cls} | {n} | {lo:.2f} | {hi:.2f} | {bad} | {lost} | {late} |")
         sys.stdout.flush()
