@@ -32,9 +32,20 @@ class Problem:
     hint: str | None = None
 
     def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
-        text = f"{where}: {self.entry}: {self.message}" if self.entry else f"{where}: {self.message}"
-        return f"{text} ({self.hint})" if self.hint else text
+        file, entry, message = _shown(self.file, 200), _shown(self.entry, 120), _shown(self.message, 400)
+        where = file if self.line is None else f"{file}:{self.line}"
+        text = f"{where}: {entry}: {message}" if entry else f"{where}: {message}"
+        return f"{text} ({_shown(self.hint, 200)})" if self.hint else text
+
+
+def _shown(text: str, limit: int) -> str:
+    """One printable line of at most about ``limit`` characters: a hostile name (50 MB, a newline,
+    an ANSI escape) is neither echoed whole nor passed to the terminal raw."""
+    text = str(text)
+    clipped = text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+    if clipped.isprintable():
+        return clipped
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in clipped)
 
 
 class TsnplanError(Exception):

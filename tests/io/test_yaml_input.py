@@ -25,7 +25,7 @@ def test_same_values_as_pyyaml(document, flow):
 
 
 @pytest.mark.parametrize("text", [
-    "a: [1, 2.5, true, null, ~, '3', 0x10, 1_000, 0o17, 2024-01-01, .inf, yes, Off, 1:30]\n",
+    "a: [1, 2.5, true, null, ~, '3', 0x10, 1_000, 0o17, 2024-01-01, .inf, yes, Off]\n",
     "base: &b {x: 1, y: 2}\nc:\n  <<: *b\n  y: 3\n",
     "b1: &b {x: 1}\nb2: &c {x: 5, z: 1}\nc: {<<: [*b, *c], w: 0}\n",
     "x: !!str 5\ny: !!int '7'\n",

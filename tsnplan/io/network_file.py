@@ -6,6 +6,7 @@ from pathlib import Path
 from tsnplan.errors import InputError, Problem
 from tsnplan.io.fields import FieldReader, suggest
 from tsnplan.io.files import read_text
+from tsnplan.io.ids import RULE, clip, id_problem
 from tsnplan.io.yaml_input import MAX_FILE_BYTES
 from tsnplan.model.media.ethernet import MEDIUM_SPECS, NS_PER_M, Medium
 from tsnplan.model.media.fiveg import BUILTIN_PROFILES, DelayProfile, FiveGProfile, profile_from_samples
@@ -31,6 +32,9 @@ _NODE_KEYS = {"kind", "processing", "queues", "features", "gcl_max_entries", "gc
               "plca", "description", "id", "processing_min", "release_jitter"}
 _LINK_KEYS = {"ends", "medium", "rate", "length", "propagation", "phy_latency", "plca_id", "description"}
 _PLCA_KEYS = {"node_count", "to_timer", "burst_count", "burst_timer"}
+#: Largest processing, residence, propagation or PHY delay of one node or link (10 s): with at
+#: most 2^20 hops a route's delays sum far below 2^63 ns, so no int64 sum can wrap.
+MAX_DELAY_NS = 10 * 10**9
 
 
 def _top_level(doc, file: str, problems: list[Problem]):
@@ -80,6 +84,8 @@ def _read_defaults(section, file, problems) -> dict:
         elif not isinstance(value, dict):
             problems.append(Problem(file, f"defaults.{key}", "expected a mapping", getattr(section, "line", None)))
         else:
+            allowed = _LINK_KEYS - {"ends", "description"} if key == "link" else _NODE_KEYS - {"id", "kind", "description"}
+            FieldReader(file, f"defaults.{key}", value, problems, getattr(value, "line", None)).unknown_keys(allowed)
             result[key] = value
     return result
 
@@ -122,11 +128,11 @@ def _read_table(name: str, part, reader: FieldReader, base_dir: Path) -> DelayPr
         if "samples" in part:
             text = read_text(base_dir / str(part["samples"]), what="delay samples, one per line",
                              max_bytes=MAX_FILE_BYTES)
-            return profile_from_samples(name, [parse_time_ns(v) for v in text.split()])
+            return profile_from_samples(name, [_delay(v) for v in text.split()])
         table = part["percentiles"]
         if not isinstance(table, dict):
             raise ValueError("percentiles must map a percentile to a delay, e.g. {50: 2ms, 100: 8ms}")
-        points = sorted((float(p), parse_time_ns(d)) for p, d in table.items())
+        points = sorted((float(p), _delay(d)) for p, d in table.items())
         return DelayProfile(name, tuple(points))
     except InputError as exc:
         for problem in exc.problems:
@@ -165,10 +171,18 @@ def _read_nodes(section, file, defaults, user_profiles, problems, declared: set[
     nodes: dict[str, Node] = {}
     for node_id, spec, line in _node_entries(section, file, problems):
         if isinstance(node_id, bool) or not isinstance(node_id, (str, int)):
-            problems.append(Problem(file, f"node {node_id!r}", "node ids must be names", line))
+            problems.append(Problem(file, f"node {clip(repr(node_id))}", "node ids must be names", line))
             continue
-        node_id = str(node_id)
+        raw, node_id = node_id, str(node_id)
+        if node_id in declared:      # 1 and '1' are the same name
+            problems.append(Problem(file, f"node {clip(node_id)!r}", f"duplicate node id ({raw!r} is "
+                                    "already declared as a number or a string)", line))
+            continue
         declared.add(node_id)
+        bad = id_problem(node_id)
+        if bad is not None:
+            problems.append(Problem(file, f"node {clip(node_id)!r}", f"invalid node id: {bad}", line, RULE))
+            continue
         if not isinstance(spec, dict):
             problems.append(Problem(file, f"node {node_id!r}", "expected a mapping like {kind: bridge}", line))
             continue
@@ -195,21 +209,35 @@ def _read_node(node_id, spec, line, file, defaults, user_profiles, problems) -> 
     plca = _read_plca(merged.get("plca"), values) if kind is NodeKind.T1S_SEGMENT else None
     node = Node(
         id=node_id, kind=kind,
-        processing_ns=values.get("processing", parse_time_ns, default=0),
+        processing_ns=values.get("processing", _delay, default=0),
         queues=values.integer("queues", default=8, lo=1, hi=8),
         features=features or frozenset(),
         gcl_max_entries=values.integer("gcl_max_entries", default=1024, lo=2, hi=2**20),
-        gcl_granularity_ns=values.get("gcl_granularity", parse_time_ns, default=1) or 1,
+        gcl_granularity_ns=values.get("gcl_granularity", _positive_time, default=1),
         cut_through=values.flag("cut_through"),
         profile=profile if kind is NodeKind.BRIDGE_5G else None,
-        ds_tt_residence_ns=values.get("ds_tt_residence", parse_time_ns, default=0),
-        nw_tt_residence_ns=values.get("nw_tt_residence", parse_time_ns, default=0),
+        ds_tt_residence_ns=values.get("ds_tt_residence", _delay, default=0),
+        nw_tt_residence_ns=values.get("nw_tt_residence", _delay, default=0),
         hold_and_forward=values.flag("hold_and_forward"),
-        processing_min_ns=values.get("processing_min", parse_time_ns, default=None),
-        release_jitter_ns=values.get("release_jitter", parse_time_ns, default=0) or 0,
+        processing_min_ns=values.get("processing_min", _delay, default=None),
+        release_jitter_ns=values.get("release_jitter", _delay, default=0) or 0,
         plca=plca, line=line,
     )
     return node  # even with bad fields: its kind still lets the links to it be checked
+
+
+def _delay(value) -> int:
+    ns = parse_time_ns(value)
+    if ns > MAX_DELAY_NS:
+        raise ValueError(f"{value!r} is longer than the {MAX_DELAY_NS // 10**9} s any single delay may be")
+    return ns
+
+
+def _positive_time(value) -> int:
+    ns = _delay(value)
+    if ns == 0:
+        raise ValueError("must be positive")
+    return ns
 
 
 def _features(value) -> frozenset[Feature]:
@@ -267,7 +295,7 @@ def _read_links(section, file, nodes: dict[str, Node], link_defaults: dict, prob
             problems.append(Problem(file, f"links[{index}]", "expected a mapping like {ends: [a, b]}", line))
             continue
         ends = spec.get("ends")
-        label = f"link {ends[0]}--{ends[1]}" if isinstance(ends, list) and len(ends) == 2 else f"links[{index}]"
+        label = f"link {clip(str(ends[0]))}--{clip(str(ends[1]))}" if isinstance(ends, list) and len(ends) == 2 else f"links[{index}]"
         reader = FieldReader(file, label, {**link_defaults, **spec}, problems, line)
         before = len(problems)
         reader.repeated_keys(spec)
@@ -278,7 +306,7 @@ def _read_links(section, file, nodes: dict[str, Node], link_defaults: dict, prob
         a, b = str(ends[0]), str(ends[1])
         for end in (a, b):
             if end not in nodes and end not in declared:
-                reader.problem(f"unknown node {end!r}", suggest(end, nodes))
+                reader.problem(f"unknown node {clip(end)!r}", suggest(end, nodes) if len(end) <= 64 else None)
         if a == b:
             reader.problem("a link cannot connect a node to itself")
         if len(problems) > before or a not in nodes or b not in nodes:
@@ -307,10 +335,10 @@ def _read_link(a, b, nodes, reader: FieldReader) -> Link | None:
     if length is not None and length > spec.reach_m:
         reader.problem(f"{length} m is longer than the {spec.reach_m} m reach of {medium.value}")
     per_m = t1l_propagation_ns if medium is Medium.T1L else (lambda m: m * NS_PER_M)
-    propagation = reader.get("propagation", parse_time_ns, default=per_m(length or 0))
+    propagation = reader.get("propagation", _delay, default=per_m(length or 0))
     if medium is Medium.T1L and propagation is not None and propagation > T1L_MAX_LINK_DELAY_NS:
         reader.problem(f"propagation {propagation} ns exceeds the 10BASE-T1L link delay limit of {T1L_MAX_LINK_DELAY_NS} ns")
-    phy = reader.get("phy_latency", parse_time_ns, default=spec.phy_ns)
+    phy = reader.get("phy_latency", _delay, default=spec.phy_ns)
     plca_id = reader.integer("plca_id", default=None, lo=0, hi=254)
     is_t1s = medium is Medium.T1S
     segment_ends = [n for n in (a, b) if nodes[n].kind is NodeKind.T1S_SEGMENT]
@@ -320,6 +348,8 @@ def _read_link(a, b, nodes, reader: FieldReader) -> Link | None:
         reader.problem(f"links to a t1s-segment must use medium t1s, not {medium.value}")
     if is_t1s and plca_id is None:
         reader.problem("a station on a T1S segment needs a 'plca_id'")
+    if not is_t1s and plca_id is not None:
+        reader.problem(f"'plca_id' applies to t1s links only, not to {medium.value}")
     if medium is Medium.RADIO_5G and NodeKind.BRIDGE_5G not in (nodes[a].kind, nodes[b].kind):
         reader.problem("a 5g link must end at a 5g-bridge")
     if None in (rate, length, propagation, phy):

@@ -62,6 +62,9 @@ def load_plant(net_path: str | Path, streams_path: str | Path | None = None, *, 
 def _load_plant(net_path: Path, streams_path, check: bool) -> Plant:
     if net_path.is_dir():
         from tsnplan.io.tsnkit_csv import load_tsnkit_instance
+        if streams_path is not None:
+            raise InputError([Problem(str(streams_path), "", f"a tsnkit instance ({net_path}) holds its own "
+                                      "streams (task.csv); give no streams file with it")])
         return load_tsnkit_instance(net_path, check=check)
     if net_path.suffix.lower() == ".json" and streams_path is None:
         from tsnplan.io.tas_benchmark import load_tas_instance
@@ -78,7 +81,7 @@ def _load_plant(net_path: Path, streams_path, check: bool) -> Plant:
         stream_doc, stream_file = net_doc, str(net_path)
     else:
         stream_doc, stream_file = {"streams": []}, str(net_path)
-    streams, stream_problems = streams_from_doc(stream_doc, stream_file, network)
+    streams, stream_problems = streams_from_doc(stream_doc, stream_file, network, own_file=streams_path is not None)
     problems += stream_problems
     if network is None and not problems:
         problems.append(Problem(str(net_path), "", "no network could be read"))

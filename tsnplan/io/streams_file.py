@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from tsnplan.errors import Problem
 from tsnplan.io.fields import FieldReader, suggest
+from tsnplan.io.ids import RULE, clip, id_problem
 from tsnplan.model.media.ethernet import MAX_PAYLOAD_BYTES, ceil_div
 from tsnplan.model.network import Network, NodeKind
 from tsnplan.model.streams import Redundancy, Stream, StreamSet
@@ -16,13 +17,21 @@ _STREAM_KEYS = {"id", "talker", "listeners", "listener", "type", "period", "payl
 MAX_FRAMES_PER_PERIOD = 1024
 
 
-def streams_from_doc(doc, file: str, network: Network | None) -> tuple[StreamSet, list[Problem]]:
-    """The valid streams of a parsed file (checked against ``network`` when given) and every problem."""
+#: Top-level keys of a streams file of its own (a network file's keys are checked with the network).
+_FILE_KEYS = {"streams", "description", "network"}
+
+
+def streams_from_doc(doc, file: str, network: Network | None,
+                     own_file: bool = False) -> tuple[StreamSet, list[Problem]]:
+    """The valid streams of a parsed file (checked against ``network`` when given) and every problem;
+    ``own_file``: the document is a streams file, not the network file's ``streams:`` section."""
     problems: list[Problem] = []
     section = doc.get("streams") if isinstance(doc, dict) else doc
     if isinstance(doc, dict):
         for key, line in getattr(doc, "duplicates", []):
             problems.append(Problem(file, "", f"key {key!r} appears twice", line))
+        if own_file:
+            FieldReader(file, "", doc, problems).unknown_keys(_FILE_KEYS)
     if not isinstance(section, list):
         problems.append(Problem(file, "streams", "expected a list of streams under 'streams:'"))
         return StreamSet((), file), problems
@@ -38,6 +47,10 @@ def streams_from_doc(doc, file: str, network: Network | None) -> tuple[StreamSet
             problems.append(Problem(file, f"streams[{index}]", "missing or invalid field 'id'", line))
             continue
         stream_id = str(raw_id)
+        bad = id_problem(stream_id)
+        if bad is not None:
+            problems.append(Problem(file, f"stream {clip(stream_id)!r}", f"invalid stream id: {bad}", line, RULE))
+            continue
         if stream_id in first_line:    # also when the first one had problems of its own
             problems.append(Problem(file, f"stream {stream_id!r}", "duplicate stream id "
                                     f"(first at line {first_line[stream_id]})", line))
@@ -56,7 +69,8 @@ def _node_ref(reader: FieldReader, role: str, value, network: Network | None) ->
     name = str(value)
     if network is not None:
         if not network.has_node(name):
-            reader.problem(f"{role} {name!r} is not a node of the network", suggest(name, network.node_ids))
+            reader.problem(f"{role} {clip(name)!r} is not a node of the network",
+                           suggest(name, network.node_ids) if len(name) <= 64 else None)
             return None
         if network.node(name).kind is NodeKind.T1S_SEGMENT:
             reader.problem(f"{role} {name!r} is a T1S segment, not a station")
@@ -70,6 +84,8 @@ def _read_stream(stream_id, spec, line, file, network, problems) -> Stream | Non
     reader.repeated_keys(spec)
     reader.unknown_keys(_STREAM_KEYS)
     talker = _node_ref(reader, "talker", spec.get("talker"), network) if "talker" in spec else reader.problem("missing field 'talker'")
+    if "listener" in spec and "listeners" in spec:
+        reader.problem("both 'listener' and 'listeners' are given", "list every listener under 'listeners'")
     raw_listeners = spec.get("listeners", spec.get("listener"))
     if raw_listeners is None:
         reader.problem("missing field 'listeners'")

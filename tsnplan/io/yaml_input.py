@@ -35,6 +35,11 @@ _SCALAR_TAGS = {_STR, "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:y
                 "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp"}
 
 
+_NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+#: Tags a mapping or sequence may carry: none, the non-specific ``!``, or the standard ones.
+_COLLECTION_TAGS = {None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
 class LineDict(dict):
     """A mapping that knows the (1-based) line it started on and the keys it saw twice."""
 
@@ -64,6 +69,9 @@ class _Scalars:
                 cached = (_MERGE, event.value)
             elif tag not in _SCALAR_TAGS:
                 raise _BuildError(f"unsupported YAML tag {tag!r}", line)
+            elif ":" in event.value and tag in _NUMBER_TAGS:
+                raise _BuildError(f"{event.value!r} reads as a base-60 number in YAML 1.1; quote it or "
+                                  "write a number with a unit (e.g. 90ns)", line)
             else:
                 node = self.scalar_node(tag, event.value)
                 cached = (tag, self.constructor.yaml_constructors[tag](self.constructor, node))
@@ -145,6 +153,8 @@ def _build(events, scalars: _Scalars):
         elif kind is MappingStartEvent or kind is SequenceStartEvent:
             if len(stack) >= MAX_DEPTH:
                 raise _BuildError(f"nesting deeper than {MAX_DEPTH} levels", line, limit=True)
+            if event.tag not in _COLLECTION_TAGS:
+                raise _BuildError(f"unsupported YAML tag {event.tag!r}", line)
             values += 1
             if kind is MappingStartEvent:
                 container = LineDict()
