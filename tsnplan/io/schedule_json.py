@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from tsnplan.errors import InputError, Problem
+from tsnplan.errors import InputError, LimitError, Problem
 from tsnplan.io.files import read_text
+from tsnplan.io.ids import clip
 from tsnplan.model.compile import MAX_HYPERPERIOD_NS, CompiledProblem, compile_problem
 from tsnplan.model.routing import Routes
 from tsnplan.schedule.psfp import StreamGates
@@ -27,6 +28,8 @@ __all__ = ["schedule_to_json", "schedule_from_json", "write_schedule", "read_sch
 
 FORMAT = "tsnplan-schedule/1"
 MAX_SCHEDULE_BYTES = 256 * 2**20
+#: Windows (every instance of every hop over the hyperperiod) a schedule file may expand to.
+MAX_EXPANDED_WINDOWS = 20_000_000
 
 
 def _stream_paths(problem: CompiledProblem, stream_id: str) -> list[list[str]]:
@@ -43,7 +46,7 @@ def _instances_repeat(problem, result, s: int) -> bool:
             base[(hop, frame)] = start
     for hop, frame, inst, start in zip(result.window_hop[sl], result.window_frame[sl],
                                        result.window_instance[sl], result.window_start_ns[sl]):
-        if base.get((hop, frame)) is None or base[(hop, frame)] + inst * period != start:
+        if base.get((hop, frame)) is None or base[(hop, frame)] + int(inst) * period != start:
             return False
     return True
 
@@ -99,10 +102,12 @@ def schedule_to_json(problem: CompiledProblem, result: ScheduleResult) -> dict:
             "latency_ns": {problem.node_names[problem.listener_node[l]]: int(result.listener_latency_ns[l])
                            for l in range(lo, hi)},
         }
+    timing = {key: int(result.extra[key]) for key in ("quantum_ns", "sync_error_ns") if key in result.extra}
     return {
         "format": FORMAT,
         "network": problem.network.name,
         "hyperperiod_ns": int(result.hyperperiod_ns),
+        **timing,
         "status": result.status.value,
         "method": result.method,
         "unscheduled": sorted(unscheduled),
@@ -135,11 +140,10 @@ def _gates_doc(problem: CompiledProblem, result: ScheduleResult, s: int, repeat:
 
 
 def write_schedule(path: str | Path, problem: CompiledProblem, result: ScheduleResult) -> None:
-    """Write atomically: a crash never leaves half a schedule behind."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(dump_schedule(schedule_to_json(problem, result)), encoding="utf-8")
-    tmp.replace(path)
+    """Write atomically (``-`` is stdout): a crash never leaves half a schedule behind."""
+    from tsnplan.io.output import write_atomic
+
+    write_atomic(path, dump_schedule(schedule_to_json(problem, result)))
 
 
 def dump_schedule(doc: dict) -> str:
@@ -158,24 +162,175 @@ def dump_schedule(doc: dict) -> str:
     return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
 def load_schedule_doc(path: str | Path) -> dict:
-    """The parsed document of a schedule.json, with its format and top-level keys checked."""
+    """The parsed document of a schedule.json, checked on its own (``check_schedule_doc``): every
+    reader, with or without the plant, refuses an inconsistent hand-edited file the same way."""
     name = str(path)
     text = read_text(path, what="a JSON schedule", max_bytes=MAX_SCHEDULE_BYTES)
     try:
-        doc = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
+        doc = json.loads(text, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:     # JSONDecodeError, NaN/Infinity, 5000-digit numbers
         raise InputError([Problem(name, "", f"not a JSON schedule: {str(exc).splitlines()[0]}")]) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise InputError([Problem(name, "", f"not a {FORMAT} document (write one with `tsnplan schedule -o`)")])
-    for key, kind in (("hyperperiod_ns", int), ("ports", dict), ("streams", dict)):
-        if not isinstance(doc.get(key), kind):
-            raise InputError([Problem(name, key, f"missing or not a {kind.__name__}")])
+    check_schedule_doc(doc, name)
     return doc
 
 
 def read_schedule(path: str | Path, problem: CompiledProblem) -> ScheduleResult:
-    return schedule_from_json(load_schedule_doc(path), problem, str(path))
+    """The schedule of a file, verified against the plant's ``problem`` (``verify``, as every
+    schedule the planner makes): an edited file that breaks a rule is an ``InputError``."""
+    from tsnplan.schedule.verify import verify
+
+    doc = load_schedule_doc(path)
+    name = str(path)
+    result = schedule_from_json(doc, problem, name)
+    checked = result.extra.get("problem", problem)
+    found = verify(checked, result, sync_error_ns=int(doc.get("sync_error_ns", 0)), quantum=doc.get("quantum_ns"))
+    if found:
+        raise InputError([Problem(name, "", f"does not hold for this plant: {message}") for message in found])
+    return result
+
+
+def _whole(value, what: str, lo: int = 0, hi: int = 2**62) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{what} must be a whole number, got {clip(repr(value), 40)}")
+    if not lo <= value <= hi:
+        raise ValueError(f"{what} must be in {lo}..{hi}, got {clip(str(value), 40)}")
+    return value
+
+
+def check_schedule_doc(doc: dict, file: str) -> None:
+    """Checks a schedule document needs no plant for: types and ranges of every field, each
+    port's gate list (non-empty, gates 0..255, durations summing to a cycle that divides the
+    hyperperiod), windows inside their period and the hyperperiod, and no two windows overlapping
+    on one port over the hyperperiod. ``InputError`` lists what is wrong."""
+    problems: list[Problem] = []
+    try:
+        hyper = _whole(doc.get("hyperperiod_ns"), "hyperperiod_ns", 1, MAX_HYPERPERIOD_NS)
+    except ValueError as exc:
+        raise LimitError([Problem(file, "hyperperiod_ns", str(exc))]) from None
+    for key, kind in (("ports", dict), ("streams", dict)):
+        if not isinstance(doc.get(key), kind):
+            raise InputError([Problem(file, key, f"missing or not a {kind.__name__}")])
+    for key in ("quantum_ns", "sync_error_ns"):
+        if key in doc:
+            try:
+                _whole(doc[key], key, 1 if key == "quantum_ns" else 0, 10**9)
+            except ValueError as exc:
+                problems.append(Problem(file, key, str(exc)))
+    if not isinstance(doc.get("status"), str) or doc["status"] not in {s.value for s in ScheduleStatus}:
+        problems.append(Problem(file, "status", f"{clip(repr(doc.get('status')), 40)} is not a schedule status "
+                                f"(one of {', '.join(s.value for s in ScheduleStatus)})"))
+    for name, entry in doc["ports"].items():
+        try:
+            _check_port(entry, hyper)
+        except (ValueError, TypeError) as exc:
+            problems.append(Problem(file, f"port {clip(name)!r}", str(exc)))
+    port_windows: dict[str, list] = {}
+    total = 0
+    for stream_id, entry in doc["streams"].items():
+        try:
+            for port, starts, ends in _stream_windows(entry, hyper):
+                total += len(starts)
+                if total > MAX_EXPANDED_WINDOWS:
+                    raise LimitError([Problem(file, "streams", f"the windows expand to more than "
+                                              f"{MAX_EXPANDED_WINDOWS:,} over the hyperperiod")])
+                port_windows.setdefault(port, []).append((starts, ends, stream_id))
+        except (ValueError, TypeError) as exc:
+            problems.append(Problem(file, f"stream {clip(stream_id)!r}", str(exc)))
+    if problems:
+        raise InputError(problems)
+    for port, parts in sorted(port_windows.items()):
+        problems += _overlaps(port, parts, file)
+    if problems:
+        raise InputError(problems[:20])
+
+
+def _check_port(entry, hyper: int) -> None:
+    if not isinstance(entry, dict):
+        raise ValueError("expected a mapping with 'gcl'")
+    for key in ("rate_bps", "propagation_ns"):
+        if key in entry:
+            _whole(entry[key], key, 1 if key == "rate_bps" else 0, 2**53)
+    gcl = entry.get("gcl")
+    if gcl is None:
+        return
+    if not isinstance(gcl, dict):
+        raise ValueError("'gcl' must be a mapping")
+    cycle = _whole(gcl.get("cycle_ns", hyper), "gcl cycle_ns", 1, hyper)
+    if hyper % cycle:
+        raise ValueError(f"gcl cycle_ns {cycle} does not divide the hyperperiod {hyper}")
+    _whole(gcl.get("base_time_ns", 0), "gcl base_time_ns")
+    entries = gcl.get("entries")
+    if not isinstance(entries, list) or not entries:
+        raise ValueError("gcl 'entries' must be a non-empty list of {duration_ns, gates}")
+    total = 0
+    for e in entries:
+        if not isinstance(e, dict):
+            raise ValueError("a gcl entry must be a mapping {duration_ns, gates}")
+        total += _whole(e.get("duration_ns"), "gcl duration_ns", 1, hyper)
+        _whole(e.get("gates"), "gcl gates", 0, 0xFF)
+    if total != cycle:
+        raise ValueError(f"gcl entries last {total} ns in all, not the cycle {cycle} ns")
+
+
+def _stream_windows(entry, hyper: int):
+    """Per window of a stream entry: (port, starts, ends) over the hyperperiod, as int64 arrays."""
+    if not isinstance(entry, dict):
+        raise ValueError("expected a mapping with 'period_ns' and 'windows'")
+    period = _whole(entry.get("period_ns"), "period_ns", 1, hyper)
+    if hyper % period:
+        raise ValueError(f"the hyperperiod {hyper} ns is not a multiple of the period {period} ns")
+    _whole(entry.get("deadline_ns", 1), "deadline_ns", 1, 2**53)
+    _whole(entry.get("traffic_class", 0), "traffic_class", 0, 7)
+    windows = entry.get("windows", [])
+    if not isinstance(windows, list):
+        raise ValueError("'windows' must be a list")
+    explicit = any(isinstance(w, dict) and "instance" in w for w in windows)
+    count = hyper // period
+    out = []
+    for w in windows:
+        if not isinstance(w, dict):
+            raise ValueError("a window must be a mapping")
+        port = w.get("port")
+        if not isinstance(port, str):
+            raise ValueError(f"a window's port must be a port name like 'a->b', got {clip(repr(port), 40)}")
+        start, end = _whole(w.get("start_ns"), "start_ns", 0, hyper), _whole(w.get("end_ns"), "end_ns", 0, hyper)
+        _whole(w.get("frame", 0), "frame", 0, 2**20)
+        _whole(w.get("replica", 0), "replica", 0, 1)
+        instance = _whole(w.get("instance", 0), "instance", 0, count - 1) if explicit else 0
+        if end <= start:
+            raise ValueError(f"the window on {clip(port)} [{start}, {end}) is empty or ends before it starts")
+        if not instance * period <= start < (instance + 1) * period:
+            raise ValueError(f"the window on {clip(port)} at {start} ns lies outside its period "
+                             f"[{instance * period}, {(instance + 1) * period}) ns")
+        if end + (0 if explicit else (count - 1) * period) > hyper:
+            raise ValueError(f"the window on {clip(port)} [{start}, {end}) runs past the hyperperiod {hyper} ns")
+        if explicit:
+            out.append((port, np.array([start], np.int64), np.array([end], np.int64)))
+        else:
+            shift = np.arange(count, dtype=np.int64) * period
+            out.append((port, start + shift, end + shift))
+    return out
+
+
+def _overlaps(port: str, parts: list, file: str) -> list[Problem]:
+    starts = np.concatenate([p[0] for p in parts])
+    ends = np.concatenate([p[1] for p in parts])
+    owner = np.repeat(np.arange(len(parts)), [len(p[0]) for p in parts])
+    order = np.argsort(starts, kind="stable")
+    clash = np.flatnonzero(starts[order][1:] < ends[order][:-1])
+    out = []
+    for i in clash[:3]:
+        a, b = order[i], order[i + 1]
+        out.append(Problem(file, f"port {clip(port)!r}", f"windows overlap: {clip(str(parts[owner[a]][2]))} "
+                           f"[{starts[a]}, {ends[a]}) and {clip(str(parts[owner[b]][2]))} [{starts[b]}, {ends[b]}) ns"))
+    return out
 
 
 def _int(value, what: str) -> int:
@@ -399,9 +554,14 @@ def _read_gcl(ports_doc, problem, hyper, file, problems) -> Gcl | None:
                 entries = gcl.get("entries", [])
                 if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
                     raise ValueError("'entries' must be a list of {duration_ns, gates}")
+                all_open = (1 << int(problem.port_queues[problem.port_index[name]])) - 1
                 for e in entries:
                     durations.append(_int(e["duration_ns"], "duration_ns"))
-                    gates.append(_int(e["gates"], "gates") & 0xFF)
+                    gate = _int(e["gates"], "gates")
+                    if gate & ~all_open:
+                        raise ValueError(f"gates {gate:#04x} open classes the port's "
+                                         f"{int(problem.port_queues[problem.port_index[name]])} queues do not have")
+                    gates.append(gate)
         except (ValueError, TypeError, KeyError) as exc:
             problems.append(Problem(file, f"port {name!r}", f"bad gate control list: {exc}"))
         ptr.append(len(durations))
