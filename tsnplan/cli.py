@@ -35,6 +35,8 @@ VERBS: dict[str, str] = {
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse would exit(2) itself; route through our boundary
+        if message.endswith("expected one argument"):   # e.g. --duration -1ms: argparse took -1ms for an option
+            message += " (values cannot be negative; write --option=VALUE for a value that starts with '-')"
         raise UsageError(f"{self.prog}: {message}")
 
 
@@ -70,11 +72,28 @@ def main(argv: list[str] | None = None, env: dict | None = None) -> int:
     collector: the interpreter's final collection would walk every imported module's objects
     (10-20 ms, a tenth of a tsnkit-sized run) just before the process ends anyway.
     """
+    if argv is None:
+        _terminate_as_interrupt()
     try:
         return _main(argv, env)
     finally:
         if argv is None:
             gc.freeze()
+
+
+def _terminate_as_interrupt() -> None:
+    """SIGTERM ends the program like Ctrl-C, so its clean-up runs (a capture cut short is removed);
+    worker processes forked from it keep dying at once."""
+    import signal
+
+    program = os.getpid()
+
+    def handler(signum, frame):
+        if os.getpid() != program:
+            os._exit(128 + signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
 
 
 def _main(argv: list[str] | None, env: dict | None) -> int:

@@ -2,12 +2,17 @@
 
 scapy's writer keeps microseconds, so the few block types needed are written here directly
 (pcapng: SHB, one IDB per port with ``if_name`` and ``if_tsresol`` = 9, then EPBs). Packets are
-written as they come, so memory stays flat however long the run is.
+written as they come, so memory stays flat however long the run is. They go to a temporary file
+beside the target, renamed onto it by ``close()``; ``abort()`` (an error, Ctrl-C, SIGTERM) removes
+it, so a capture cut short never looks like a complete one.
 """
 from __future__ import annotations
 
+import os
 import struct
 from pathlib import Path
+
+from tsnplan.io.output import atomic_path
 
 __all__ = ["PcapngWriter", "LINKTYPE_ETHERNET"]
 
@@ -30,7 +35,8 @@ class PcapngWriter:
     """Write Ethernet frames captured at named ports; ``write(port, time_ns, frame)``."""
 
     def __init__(self, path: str | Path, ports: list[str], comment: str = ""):
-        self._file = open(path, "wb")
+        self._target = atomic_path(path)
+        self._file = open(self._target.__enter__(), "wb")
         self._ifid = {name: i for i, name in enumerate(ports)}
         self.packets = 0
         options = _option(_SHB_USERAPPL, b"tsnplan emulate")
@@ -49,10 +55,17 @@ class PcapngWriter:
         self.packets += 1
 
     def close(self) -> None:
+        """Complete: the file takes the target's name."""
         self._file.close()
+        self._target.__exit__(None, None, None)
+
+    def abort(self) -> None:
+        """Cut short: nothing is left behind."""
+        self._file.close()
+        os.unlink(self._file.name)
 
     def __enter__(self) -> "PcapngWriter":
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, kind, exc, tb) -> None:
+        self.abort() if kind is not None else self.close()

@@ -638,9 +638,12 @@ def run_emulation(problem: CompiledProblem, schedule, scenario: Scenario, seed: 
             if progress is not None:
                 progress(total * i // _PROGRESS_STEPS, total)
         advance(int(arrays["stop_ns"]))
-    finally:
+    except BaseException:
         if writer is not None:
-            writer.close()
+            writer.abort()      # an interrupted run leaves no partial capture
+        raise
+    if writer is not None:
+        writer.close()
     if loop.trace_overflow:
         raise InternalError(f"emulation trace overflowed by {loop.trace_overflow} rows")
     return _result(problem, schedule, scenario, seed, loop, stats, time.perf_counter() - started,

@@ -8,6 +8,7 @@ from tsnplan.io.schedule_json import read_schedule
 from tsnplan.model.media.fiveg import DEFAULT_PERCENTILE
 from tsnplan.report.budget import budget_to_json, render_budget
 from tsnplan.report.console import print_json
+from tsnplan.verbs._types import whole
 
 
 def add_arguments(parser) -> None:
@@ -17,7 +18,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--percentile", default=str(DEFAULT_PERCENTILE), metavar="P",
                         help=f"end-to-end percentile over stochastic 5G hops (default {DEFAULT_PERCENTILE})")
     parser.add_argument("--stream", metavar="ID", help="only this stream, with a per-hop breakdown")
-    parser.add_argument("--top", type=int, default=10, help="streams listed as closest to failing (default 10)")
+    parser.add_argument("--top", type=whole(0), default=10, help="streams listed as closest to failing (default 10)")
 
 
 def run(args, console) -> ExitStatus:

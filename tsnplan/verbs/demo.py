@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tsnplan.errors import ExitStatus, UsageError
+from tsnplan.errors import ExitStatus, InputError, Problem, UsageError
+from tsnplan.io.output import check_writable
 from tsnplan.io.plant import load_plant
 from tsnplan.pipeline import run_pipeline
 from tsnplan.report.console import print_json, progress_enabled
 from tsnplan.report.demo import demo_to_json, render_demo
 from tsnplan.topologies import DEFAULT_PLANT, plant_files, plant_names, upgrade_files
 from tsnplan.units import parse_time_ns
+from tsnplan.verbs._types import MAX_EMULATED_NS, whole
 
 
 #: Plants whose upgrade scenario the demo plans (each verifies in its first round); the
@@ -21,8 +23,21 @@ def add_arguments(parser) -> None:
     parser.add_argument("--plant", default=DEFAULT_PLANT, choices=plant_names(),
                         help=f"example plant to run (default {DEFAULT_PLANT})")
     parser.add_argument("--duration", default="200ms", help="emulated time (default 200ms)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed of the emulation")
+    parser.add_argument("--seed", type=whole(0, 2**64 - 1, "a seed 0..2^64-1"), default=0, help="random seed of the emulation")
     parser.add_argument("--out", metavar="DIR", help="write schedule.json and emulation.pcapng here")
+
+
+def _out_dir(text: str) -> Path:
+    """The --out folder, made if missing; refused at once when it cannot be."""
+    path = Path(text)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise InputError([Problem(text, "", "exists and is not a directory")]) from None
+    except OSError as exc:
+        raise InputError([Problem(text, "", f"cannot make the directory: {exc.strerror or exc}")]) from None
+    check_writable(path / "schedule.json")
+    return path
 
 
 def run(args, console) -> ExitStatus:
@@ -30,11 +45,11 @@ def run(args, console) -> ExitStatus:
         duration = parse_time_ns(args.duration)
     except ValueError as exc:
         raise UsageError(f"--duration: {exc}") from None
-    if duration <= 0:
-        raise UsageError("--duration must be positive")
+    if not 0 < duration <= MAX_EMULATED_NS:
+        raise UsageError(f"--duration must be positive and at most {MAX_EMULATED_NS // 10**9} s, got {args.duration!r}")
     network_file, streams_file = plant_files(args.plant)
     plant = load_plant(network_file, streams_file)
-    out_dir = Path(args.out) if args.out else None
+    out_dir = _out_dir(args.out) if args.out else None
     if args.json or not progress_enabled(console):
         result = run_pipeline(plant, duration_ns=duration, seed=args.seed, out_dir=out_dir)
     else:

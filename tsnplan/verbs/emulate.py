@@ -13,6 +13,7 @@ from tsnplan.io.schedule_json import read_schedule
 from tsnplan.report.console import print_json, progress_enabled
 from tsnplan.report.emulate import emulation_to_json, render_emulation
 from tsnplan.units import parse_percent, parse_time_ns
+from tsnplan.verbs._types import MAX_EMULATED_NS, whole
 
 
 def add_arguments(parser) -> None:
@@ -30,12 +31,13 @@ def add_arguments(parser) -> None:
                         help="capture frames leaving this port (a->b); repeatable (default with --pcap: "
                              "the ports that deliver to listeners)")
     parser.add_argument("--pcap", metavar="FILE", help="write the captured frames to this pcapng file")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (5G delays, background, phases)")
+    parser.add_argument("--seed", type=whole(0, 2**64 - 1, "a seed 0..2^64-1"), default=0, help="random seed (5G delays, background, phases)")
     parser.add_argument("--cbs", action="append", default=[], metavar="CLASS:SHARE",
                         help="idle slope of a traffic class on bridges with feature cbs, overriding the "
                              "SRP reservation the budget assumes (3:25%%; 3:0%% turns it off)")
     parser.add_argument("--no-preemption", action="store_true", help="turn 802.1Qbu frame preemption off")
-    parser.add_argument("--frer-history", type=int, default=32, help="802.1CB recovery history length (2-64)")
+    parser.add_argument("--frer-history", type=whole(2, 64), default=32,
+                        help="802.1CB recovery history length (2-64, the emulator's limit; default 32)")
     parser.add_argument("--protection-switch", default="0ns", metavar="T",
                         help="PROTECT streams move to their backup route this long after a failure")
     parser.add_argument("--stream", metavar="ID", help="show the latency histogram of this stream")
@@ -72,8 +74,11 @@ def _phase_sweep(args, problem, schedule, scenario, console) -> ExitStatus:
 
 def run(args, console) -> ExitStatus:
     duration = _time("--duration", args.duration)
-    if duration <= 0:
-        raise UsageError("--duration must be positive")
+    if not 0 < duration <= MAX_EMULATED_NS:
+        raise UsageError(f"--duration must be positive and at most {MAX_EMULATED_NS // 10**9} s, got {args.duration!r}")
+    if args.pcap:
+        from tsnplan.io.output import check_writable
+        check_writable(args.pcap)
     try:
         background = parse_percent(args.background)
     except ValueError as exc:

@@ -8,6 +8,7 @@ from tsnplan.report.heal import heal_to_json, render_heal
 from tsnplan.resilience import AUTO, FrerConfig, Policy, RecoveryTiming, analyse_failures, prepare_problem
 from tsnplan.resilience.policies import CFM_DETECTION_NS, DEFAULT_CONFIG_DELAY_NS
 from tsnplan.units import parse_time_ns
+from tsnplan.verbs._types import MAX_EMULATED_NS, whole
 
 
 def _time(text: str) -> int:
@@ -25,10 +26,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--failures", choices=["links", "nodes", "all"], default="all",
                         help="which elements fail (default all: every link and bridge)")
     parser.add_argument("--k", type=int, choices=[1, 2], default=1, help="2: also every pair of failures")
-    parser.add_argument("--emulate", type=int, default=0, metavar="N",
+    parser.add_argument("--emulate", type=whole(-1), default=0, metavar="N",
                         help="prove the N most harmful scenarios by emulation (-1: all)")
     parser.add_argument("--pcap", metavar="PATH", help="capture the first emulated scenario (switch-over) to a pcapng")
-    parser.add_argument("--workers", type=int, default=None, metavar="W", help="worker processes (default: all cores)")
+    parser.add_argument("--workers", type=whole(1, 1024), default=None, metavar="W", help="worker processes (default: all cores)")
     parser.add_argument("--cluster", metavar="ADDRESS", help="evaluate scenarios on a Dask cluster, e.g. tcp://host:8786")
     parser.add_argument("--schedule", metavar="FILE", help="use this schedule.json (made with the same policy; `tsnplan schedule` fits --policy reroute)")
     parser.add_argument("--unloaded", action="store_true",
@@ -39,13 +40,14 @@ def add_arguments(parser) -> None:
     parser.add_argument("--config-delay", type=_time, default=DEFAULT_CONFIG_DELAY_NS, metavar="TIME",
                         help="reroute: time to compute and install new GCLs (default 50ms)")
     parser.add_argument("--frer-recovery", choices=["vector", "match"], default="vector")
-    parser.add_argument("--frer-history", type=int, default=2, metavar="N", help="sequence history length (default 2)")
+    parser.add_argument("--frer-history", type=whole(2, 65535), default=2, metavar="N",
+                        help="sequence history length (2-65535 as 802.1CB; emulation uses at most 64; default 2)")
     parser.add_argument("--frer-reset", type=_time, default=1_000_000_000, metavar="TIME",
                         help="sequence recovery reset timeout (default 1s)")
     parser.add_argument("--fail-at", type=_time, default=None, metavar="TIME", help="failure time in the run")
     parser.add_argument("--duration", type=_time, default=None, metavar="TIME", help="length of the run")
-    parser.add_argument("--top", type=int, default=30, help="scenarios to list (default 30, worst first)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--top", type=whole(0), default=30, help="scenarios to list (default 30, worst first)")
+    parser.add_argument("--seed", type=whole(0, 2**64 - 1, "a seed 0..2^64-1"), default=0)
 
 
 def _schedule(args, plant):
@@ -60,6 +62,11 @@ def _schedule(args, plant):
 
 
 def run(args, console) -> ExitStatus:
+    if args.duration is not None and not 0 < args.duration <= MAX_EMULATED_NS:
+        raise UsageError(f"--duration must be positive and at most {MAX_EMULATED_NS // 10**9} s")
+    if args.pcap:
+        from tsnplan.io.output import check_writable
+        check_writable(args.pcap)
     plant = load_plant(args.network, args.streams)
     recovery = RecoveryTiming(detection_ns=args.detection, hold_off_ns=args.hold_off,
                               config_delay_ns=args.config_delay,

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import argparse
 
-from tsnplan.errors import ExitStatus, InputError, Problem, UsageError
+from tsnplan.errors import ExitStatus, UsageError
 from tsnplan.io.plant import load_plant
 from tsnplan.report.console import print_json, progress_enabled
 from tsnplan.units import parse_time_ns
+from tsnplan.verbs._types import MAX_EMULATED_NS, whole
 
 
 def _time(text: str) -> int:
@@ -41,11 +42,11 @@ def add_arguments(parser) -> None:
     parser.add_argument("--max-wait", type=_time, default=0, metavar="T",
                         help="let frames wait up to T in a queue (default 0: no-wait)")
     parser.add_argument("--no-reroute", action="store_true", help="never move a stream off its shortest route")
-    parser.add_argument("--top", type=int, default=6, metavar="N", help="gate timelines of the N busiest ports")
+    parser.add_argument("--top", type=whole(0), default=6, metavar="N", help="gate timelines of the N busiest ports")
     parser.add_argument("--verify-by-emulation", nargs="?", const=1_000_000_000, type=_time, metavar="T",
                         help="emulate the schedule for T (default 1s) with no failure; exit 1 on any lost "
                              "or late frame the 5G tail's stated probability does not explain")
-    parser.add_argument("--seed", type=int, default=0,
+    parser.add_argument("--seed", type=whole(0, 2**64 - 1, "a seed 0..2^64-1"), default=0,
                         help="random seed of CP-SAT, its repair and --verify-by-emulation (same seed, same output)")
 
 
@@ -54,6 +55,9 @@ def run(args, console) -> ExitStatus:
     from tsnplan.report.schedule import render_schedule, render_verdict, schedule_to_report_json
     from tsnplan.schedule import ScheduleOptions, ScheduleStatus, schedule
 
+    if args.output and args.output != "-":
+        from tsnplan.io.output import check_writable
+        check_writable(args.output)
     plant = load_plant(args.network, args.streams)
     problem = plant.compile()
     options = ScheduleOptions(sync_error_ns=args.sync_error, max_wait_ns=args.max_wait,
@@ -67,16 +71,17 @@ def run(args, console) -> ExitStatus:
                               seed=args.seed, workers=args.workers)
     problem = result.extra.get("problem", problem)
     if args.output:
-        try:
-            write_schedule(args.output, problem, result)
-        except OSError as exc:
-            raise InputError([Problem(args.output, "", f"cannot write: {exc.strerror or exc}")]) from None
+        write_schedule(args.output, problem, result)
     verdict = None
     if args.verify_by_emulation is not None:
-        if args.verify_by_emulation <= 0:
-            raise UsageError("--verify-by-emulation needs a positive duration")
+        if not 0 < args.verify_by_emulation <= MAX_EMULATED_NS:
+            raise UsageError(f"--verify-by-emulation needs a positive duration of at most {MAX_EMULATED_NS // 10**9} s")
         from tsnplan.emulate.verdict import verify_by_emulation
         _, _, verdict = verify_by_emulation(problem, result, args.verify_by_emulation, args.seed)
+    feasible = result.status is ScheduleStatus.FEASIBLE
+    status = ExitStatus.OK if feasible and (verdict is None or verdict.ok) else ExitStatus.NOT_MET
+    if args.output == "-":          # the schedule is the output: no report on stdout beside it
+        return status
     if args.json:
         doc = schedule_to_report_json(problem, result)
         if verdict is not None:
@@ -86,5 +91,4 @@ def run(args, console) -> ExitStatus:
         render_schedule(problem, result, console, output=args.output, top=args.top)
         if verdict is not None:
             render_verdict(verdict, args.verify_by_emulation, args.seed, console)
-    feasible = result.status is ScheduleStatus.FEASIBLE
-    return ExitStatus.OK if feasible and (verdict is None or verdict.ok) else ExitStatus.NOT_MET
+    return status
