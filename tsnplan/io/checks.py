@@ -6,7 +6,29 @@ from tsnplan.model.compile import CompiledProblem
 from tsnplan.model.gating import gated_class_problems
 from tsnplan.model.streams import StreamSet
 
-__all__ = ["check_plant"]
+__all__ = ["check_plant", "plant_warnings", "warn_or_refuse"]
+
+
+def plant_warnings(problem: CompiledProblem) -> list[Problem]:
+    """What a valid plant asks for but cannot have: redundancy (802.1CB or protection) without a
+    disjoint second route. Verbs warn, and refuse under ``--strict``."""
+    streams = problem.streams
+    by_id = streams.by_id()
+    return [Problem(streams.source, f"stream {sid!r}", f"requests {by_id[sid].redundancy.value} redundancy but has {why}",
+                    by_id[sid].line) for sid, why in sorted(problem.routes.redundancy_issues.items()) if sid in by_id]
+
+
+def warn_or_refuse(problem: CompiledProblem, strict: bool) -> None:
+    """Print the plant's warnings on stderr, or raise them as an ``InputError`` when ``strict``."""
+    from tsnplan.errors import InputError
+    from tsnplan.report.console import make_error_console
+
+    warnings = plant_warnings(problem)
+    if warnings and strict:
+        raise InputError(warnings)
+    errors = make_error_console()
+    for warning in warnings:
+        errors.print(f"warning: {warning}", markup=False, highlight=False)
 
 
 def check_plant(problem: CompiledProblem, streams: StreamSet) -> list[Problem]:

@@ -1,6 +1,7 @@
 """`tsnplan budget`: per-stream bounds, a per-hop breakdown, the streams closest to failing."""
 from __future__ import annotations
 
+from rich.markup import escape
 from rich import box
 from rich.table import Table
 from rich.text import Text
@@ -83,7 +84,7 @@ def _sorted_listeners(result: BudgetResult) -> list[int]:
 
 def render_budget(result: BudgetResult, console, stream: str | None = None, top: int = 10) -> None:
     problem = result.problem
-    console.print(f"[bold]Latency budget[/bold] {problem.network.name}: {problem.n_streams} streams, "
+    console.print(f"[bold]Latency budget[/bold] {escape(problem.network.name)}: {problem.n_streams} streams, "
                   f"percentile {result.percentile:g} % where a 5G hop is on the path")
     for warning in result.warnings:
         console.print(f"[yellow]note[/yellow]: {warning}", markup=True)

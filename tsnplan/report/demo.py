@@ -1,6 +1,8 @@
 """`tsnplan demo`: one screen per pipeline step, each with the figures that matter."""
 from __future__ import annotations
 
+from rich.markup import escape
+
 from tsnplan.report.budget import budget_to_json, render_budget
 from tsnplan.report.emulate import emulation_to_json, render_emulation
 from tsnplan.report.schedule import render_schedule, schedule_to_report_json
@@ -27,7 +29,7 @@ def demo_to_json(plant_name: str, result) -> dict:
 def render_demo(plant_name: str, plant, result, console) -> None:
     network = plant.network
     console.rule(f"[bold]tsnplan demo[/bold]: {plant_name}")
-    console.print(f"1. [green]valid[/green]: {network.name}: {len(network.nodes)} nodes, "
+    console.print(f"1. [green]valid[/green]: {escape(network.name)}: {len(network.nodes)} nodes, "
                   f"{len(network.links)} links, {len(plant.streams)} streams")
     console.rule("2. schedule (802.1Qbv)")
     render_schedule(result.problem, result.schedule, console, top=3)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import Counter
 
 from rich import box
+from rich.markup import escape
 from rich.table import Table
 
 from tsnplan.resilience.policies import Policy
@@ -71,6 +72,7 @@ def heal_to_json(result: HealResult) -> dict:
         "network": result.network,
         "policy": settings.default_policy.value,
         "met": result.met,
+        "not_carried": list(result.not_carried),
         "settings": {
             "failures": settings.failures, "k": settings.k, "fail_at_ns": settings.fail_at_ns,
             "duration_ns": settings.duration_ns, "cycle_ns": settings.cycle_ns,
@@ -118,7 +120,7 @@ def _ns(value) -> str:
 def render_heal(result: HealResult, console, top: int = 30) -> None:
     settings, timing = result.settings, result.settings.timing
     counts = Counter(p.value for p in result.stream_policy.values())
-    console.print(f"[bold]{result.network}[/bold]: {len(result.scenarios)} failure scenarios "
+    console.print(f"[bold]{escape(result.network)}[/bold]: {len(result.scenarios)} failure scenarios "
                   f"({settings.failures}, k={settings.k}); policies "
                   + ", ".join(f"{n} {p}" for p, n in sorted(counts.items())))
     console.print(f"failure at {_ns(settings.fail_at_ns)} of a {_ns(settings.duration_ns)} run; detection "
@@ -156,7 +158,7 @@ def render_heal(result: HealResult, console, top: int = 30) -> None:
     if result.proof is not None:
         _render_proof(result.proof, console)
     for warning in result.warnings:
-        console.print(f"[yellow]warning[/yellow]: {warning}")
+        console.print(f"[yellow]warning[/yellow]: {escape(warning)}")
     singles = result.single_failures()
     unhealed = sorted({sid for s in singles for sid in s.unhealed})
     late = sorted({sid for s in singles for sid in s.missing_deadline})
@@ -164,6 +166,9 @@ def render_heal(result: HealResult, console, top: int = 30) -> None:
         console.print("[green]N-1 met[/green]: every stream whose end points stay connected survives every "
                       "single failure within its deadline")
     else:
+        if result.not_carried:
+            console.print("[bold red]not carried even without a failure[/bold red]: "
+                          + escape(", ".join(result.not_carried)))
         if unhealed:
             console.print(f"[bold red]lost under a single failure[/bold red]: {', '.join(unhealed)}")
         if late:

@@ -1,6 +1,8 @@
 """Report of a schedule: status, per-port utilisation and GCL entries, gate timelines, per-stream latency."""
 from __future__ import annotations
 
+from rich.markup import escape
+
 import numpy as np
 
 from tsnplan.model.compile import CompiledProblem
@@ -76,7 +78,7 @@ def render_schedule(problem: CompiledProblem, result: ScheduleResult, console, o
 
     colour = {"feasible": "green", "partial": "yellow"}.get(result.status.value, "red")
     placed = len(problem.stream_ids) - len(set(result.unscheduled) & set(problem.stream_ids))
-    console.print(f"[{colour}]{result.status.value}[/{colour}]: {problem.network.name}: {placed}/"
+    console.print(f"[{colour}]{result.status.value}[/{colour}]: {escape(problem.network.name)}: {placed}/"
                   f"{len(problem.stream_ids)} streams, hyperperiod {format_time_ns(result.hyperperiod_ns)}, "
                   f"method {result.method}, {result.solve_seconds:.3f} s"
                   + (f" -> {output}" if output else ""))
@@ -109,7 +111,7 @@ def render_schedule(problem: CompiledProblem, result: ScheduleResult, console, o
     if len(entries) > MAX_STREAM_ROWS:
         console.print(f"  ... {len(entries) - MAX_STREAM_ROWS} more streams (see --json)")
     for e in result.explanations[:MAX_STREAM_ROWS]:
-        console.print(f"[red]not scheduled[/red] {e.stream}: {e.reason}", highlight=False)
+        console.print(f"[red]not scheduled[/red] {escape(e.stream)}: {escape(e.reason)}", highlight=False)
         if e.suggestion:
             console.print(f"    would help: {e.suggestion}", highlight=False)
     if len(result.explanations) > MAX_STREAM_ROWS:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from rich.markup import escape
 from rich.table import Table
 
 from tsnplan.model.load import OVERLOADED, overloaded_ports, ports_by_load
@@ -74,7 +75,7 @@ def _length(metres: int) -> str:
 def render_show(plant, problem, load, console, top: int = 20) -> None:
     network = plant.network
     timing = "  [dim]tsnkit timing[/dim]" if plant.timing == "tsnkit" else ""
-    console.print(f"[bold]{network.name}[/bold]  ({network.source}){timing}", soft_wrap=True)
+    console.print(f"[bold]{escape(network.name)}[/bold]  ({escape(str(network.source))}){timing}", soft_wrap=True)
     console.print(f"{len(network.nodes)} nodes, {len(network.links)} links, "
                   f"{len(plant.streams)} streams", soft_wrap=True)
 

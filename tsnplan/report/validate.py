@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from rich.markup import escape
+
 from tsnplan.errors import Problem
 from tsnplan.io.plant import Plant
 
@@ -31,7 +33,7 @@ def problems_to_json(problems: list[Problem], verb: str | None) -> dict:
 
 def render_validate(plant: Plant, console) -> None:
     kinds = Counter(n.kind.value for n in plant.network.nodes)
-    summary = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
+    summary = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items())) or "no nodes"
     timing = " (tsnkit timing)" if plant.timing == "tsnkit" else ""
-    console.print(f"[green]valid[/green]: {plant.network.name}{timing}: {summary}, "
+    console.print(f"[green]valid[/green]: {escape(plant.network.name)}{timing}: {summary}, "
                   f"{len(plant.network.links)} links, {len(plant.streams)} streams", soft_wrap=True)

@@ -141,6 +141,7 @@ def analyse_failures(source, policy: Policy | str = Policy.REROUTE, failures: Fa
         redundancy_issues={sid: why for sid, why in sorted(problem.routes.redundancy_issues.items())},
         frer_checks=_frer_checks(problem, ctx, policies, recovery.frer),
         proof=proof, warnings=warnings, weakest=rank_weakest(singles),
+        not_carried=tuple(sorted(refused | set(problem.unrouted))),
     )
 
 

@@ -175,6 +175,7 @@ class HealResult:
     proof: ProofResult | None = None
     warnings: tuple[str, ...] = ()
     weakest: tuple[WeakPoint, ...] = field(default=())
+    not_carried: tuple[str, ...] = ()           # streams without a route or a place in the schedule
 
     def single_failures(self) -> tuple[ScenarioResult, ...]:
         return tuple(s for s in self.scenarios if s.failure.size == 1)
@@ -182,7 +183,8 @@ class HealResult:
     @property
     def met(self) -> bool:
         """N-1 holds: under every single failure no connected stream is lost or late, and the
-        emulation (when run) agrees with the analysis."""
+        emulation (when run) agrees with the analysis. A stream the plant cannot carry even without
+        a failure (no route, no place in the schedule) fails it too."""
         singles = self.single_failures()
-        ok = not any(s.unhealed or s.missing_deadline for s in singles)
+        ok = not self.not_carried and not any(s.unhealed or s.missing_deadline for s in singles)
         return ok and (self.proof is None or self.proof.agrees)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from tsnplan.budget import compute_budget
 from tsnplan.errors import ExitStatus, UsageError
+from tsnplan.io.checks import warn_or_refuse
 from tsnplan.io.plant import load_plant
 from tsnplan.io.schedule_json import read_schedule
 from tsnplan.model.media.fiveg import DEFAULT_PERCENTILE
@@ -14,6 +15,8 @@ from tsnplan.verbs._types import whole
 def add_arguments(parser) -> None:
     parser.add_argument("network", metavar="NET", help="network YAML file or tsnkit instance directory")
     parser.add_argument("streams", metavar="STREAMS", nargs="?", help="stream YAML file")
+    parser.add_argument("--strict", action="store_true",
+                        help="refuse (exit 2) what is otherwise a warning, e.g. redundancy without a disjoint route")
     parser.add_argument("--schedule", metavar="SCHEDULE", help="schedule.json: bound scheduled streams by its windows")
     parser.add_argument("--percentile", default=str(DEFAULT_PERCENTILE), metavar="P",
                         help=f"end-to-end percentile over stochastic 5G hops (default {DEFAULT_PERCENTILE})")
@@ -30,6 +33,7 @@ def run(args, console) -> ExitStatus:
         raise UsageError(f"--percentile: expected a percentage in (0, 100] like 99.999, got {args.percentile!r}")
     plant = load_plant(args.network, args.streams)
     problem = plant.compile(percentile=percentile)
+    warn_or_refuse(problem, args.strict)
     if args.stream is not None and args.stream not in problem.stream_index:
         raise UsageError(f"--stream: {args.stream!r} is not a stream of the plant")
     schedule = read_schedule(args.schedule, problem) if args.schedule else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 
 from tsnplan.errors import ExitStatus, UsageError
+from tsnplan.io.checks import warn_or_refuse
 from tsnplan.io.plant import load_plant
 from tsnplan.report.console import print_json, progress_enabled
 from tsnplan.units import parse_time_ns
@@ -30,6 +31,8 @@ def _seconds(text: str) -> float:
 def add_arguments(parser) -> None:
     parser.add_argument("network", metavar="NET", help="network YAML file or tsnkit instance directory")
     parser.add_argument("streams", metavar="STREAMS", nargs="?", help="stream YAML file")
+    parser.add_argument("--strict", action="store_true",
+                        help="refuse (exit 2) what is otherwise a warning, e.g. redundancy without a disjoint route")
     parser.add_argument("-o", "--output", metavar="FILE", help="write the schedule here (schedule.json)")
     parser.add_argument("--method", choices=("auto", "heuristic", "ilp", "cpsat"), default="auto",
                         help="auto (default): heuristic, then CP-SAT (whole model or neighbourhood repair) "
@@ -60,6 +63,7 @@ def run(args, console) -> ExitStatus:
         check_writable(args.output)
     plant = load_plant(args.network, args.streams)
     problem = plant.compile()
+    warn_or_refuse(problem, args.strict)
     options = ScheduleOptions(sync_error_ns=args.sync_error, max_wait_ns=args.max_wait,
                               reroute=not args.no_reroute)
     if args.json or not progress_enabled(console):
