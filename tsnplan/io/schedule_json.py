@@ -174,7 +174,8 @@ def load_schedule_doc(path: str | Path) -> dict:
     try:
         doc = json.loads(text, parse_constant=_no_constant)
     except (ValueError, RecursionError) as exc:     # JSONDecodeError, NaN/Infinity, 5000-digit numbers
-        raise InputError([Problem(name, "", f"not a JSON schedule: {str(exc).splitlines()[0]}")]) from None
+        reason = "a number has too many digits" if "digits" in str(exc) else str(exc).splitlines()[0]
+        raise InputError([Problem(name, "", f"not a JSON schedule: {reason}")]) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise InputError([Problem(name, "", f"not a {FORMAT} document (write one with `tsnplan schedule -o`)")])
     check_schedule_doc(doc, name)
@@ -204,6 +205,31 @@ def _whole(value, what: str, lo: int = 0, hi: int = 2**62) -> int:
     return value
 
 
+class _BaseWindows:
+    """Windows as written (one per hop and frame, or per instance too), expanded to every instance
+    in one numpy pass instead of a Python loop per instance."""
+
+    def __init__(self):
+        self.hop, self.frame, self.inst, self.start, self.end, self.step, self.count = [], [], [], [], [], [], []
+        self.total = 0
+
+    def add(self, hop: int, frame: int, inst: int, start: int, end: int, step: int, count: int) -> None:
+        for column, value in zip((self.hop, self.frame, self.inst, self.start, self.end, self.step, self.count),
+                                 (hop, frame, inst, start, end, step, count)):
+            column.append(value)
+        self.total += count
+
+    def expand(self):
+        """(hop, frame, instance, start, end) arrays, each window's instances consecutive."""
+        count = np.array(self.count, dtype=np.int64)
+        which = np.repeat(np.arange(len(count)), count)
+        k = np.arange(self.total, dtype=np.int64) - np.repeat(np.cumsum(count) - count, count)
+        step = np.array(self.step, dtype=np.int64)[which] * k
+        return (np.array(self.hop, dtype=np.int32)[which], np.array(self.frame, dtype=np.int32)[which],
+                (np.array(self.inst, dtype=np.int64)[which] + k).astype(np.int32),
+                np.array(self.start, dtype=np.int64)[which] + step, np.array(self.end, dtype=np.int64)[which] + step)
+
+
 def check_schedule_doc(doc: dict, file: str) -> None:
     """Checks a schedule document needs no plant for: types and ranges of every field, each
     port's gate list (non-empty, gates 0..255, durations summing to a cycle that divides the
@@ -231,24 +257,22 @@ def check_schedule_doc(doc: dict, file: str) -> None:
             _check_port(entry, hyper)
         except (ValueError, TypeError) as exc:
             problems.append(Problem(file, f"port {clip(name)!r}", str(exc)))
-    port_windows: dict[str, list] = {}
-    total = 0
-    for stream_id, entry in doc["streams"].items():
+    windows = _BaseWindows()            # hop = index of the port name, frame = index of the stream
+    ports: dict[str, int] = {}
+    stream_names = list(doc["streams"])
+    for i, (stream_id, entry) in enumerate(doc["streams"].items()):
         try:
-            for port, starts, ends in _stream_windows(entry, hyper):
-                total += len(starts)
-                if total > MAX_EXPANDED_WINDOWS:
-                    raise LimitError([Problem(file, "streams", f"the windows expand to more than "
-                                              f"{MAX_EXPANDED_WINDOWS:,} over the hyperperiod")])
-                port_windows.setdefault(port, []).append((starts, ends, stream_id))
+            _stream_windows(entry, hyper, i, ports, windows)
         except (ValueError, TypeError) as exc:
             problems.append(Problem(file, f"stream {clip(stream_id)!r}", str(exc)))
+        if windows.total > MAX_EXPANDED_WINDOWS:
+            raise LimitError([Problem(file, "streams", f"the windows expand to more than "
+                                      f"{MAX_EXPANDED_WINDOWS:,} over the hyperperiod")])
     if problems:
         raise InputError(problems)
-    for port, parts in sorted(port_windows.items()):
-        problems += _overlaps(port, parts, file)
+    problems = _overlaps(windows, list(ports), stream_names, file)
     if problems:
-        raise InputError(problems[:20])
+        raise InputError(problems)
 
 
 def _check_port(entry, hyper: int) -> None:
@@ -269,18 +293,24 @@ def _check_port(entry, hyper: int) -> None:
     entries = gcl.get("entries")
     if not isinstance(entries, list) or not entries:
         raise ValueError("gcl 'entries' must be a non-empty list of {duration_ns, gates}")
-    total = 0
-    for e in entries:
-        if not isinstance(e, dict):
-            raise ValueError("a gcl entry must be a mapping {duration_ns, gates}")
-        total += _whole(e.get("duration_ns"), "gcl duration_ns", 1, hyper)
-        _whole(e.get("gates"), "gcl gates", 0, 0xFF)
+    try:        # a list can hold 2^20 entries: typed in bulk, the first bad one named
+        durations = [e.get("duration_ns") for e in entries]
+        gates = [e.get("gates") for e in entries]
+    except AttributeError:
+        raise ValueError("a gcl entry must be a mapping {duration_ns, gates}") from None
+    if not (all(type(d) is int for d in durations) and 1 <= min(durations) and max(durations) <= hyper):
+        for d in durations:
+            _whole(d, "gcl duration_ns", 1, hyper)
+    if not (all(type(g) is int for g in gates) and 0 <= min(gates) and max(gates) <= 0xFF):
+        for g in gates:
+            _whole(g, "gcl gates", 0, 0xFF)
+    total = sum(durations)
     if total != cycle:
         raise ValueError(f"gcl entries last {total} ns in all, not the cycle {cycle} ns")
 
 
-def _stream_windows(entry, hyper: int):
-    """Per window of a stream entry: (port, starts, ends) over the hyperperiod, as int64 arrays."""
+def _stream_windows(entry, hyper: int, index: int, ports: dict[str, int], out: _BaseWindows) -> None:
+    """Checks a stream entry and adds its windows to ``out`` (port numbered in ``ports``)."""
     if not isinstance(entry, dict):
         raise ValueError("expected a mapping with 'period_ns' and 'windows'")
     period = _whole(entry.get("period_ns"), "period_ns", 1, hyper)
@@ -293,7 +323,6 @@ def _stream_windows(entry, hyper: int):
         raise ValueError("'windows' must be a list")
     explicit = any(isinstance(w, dict) and "instance" in w for w in windows)
     count = hyper // period
-    out = []
     for w in windows:
         if not isinstance(w, dict):
             raise ValueError("a window must be a mapping")
@@ -311,25 +340,21 @@ def _stream_windows(entry, hyper: int):
                              f"[{instance * period}, {(instance + 1) * period}) ns")
         if end + (0 if explicit else (count - 1) * period) > hyper:
             raise ValueError(f"the window on {clip(port)} [{start}, {end}) runs past the hyperperiod {hyper} ns")
-        if explicit:
-            out.append((port, np.array([start], np.int64), np.array([end], np.int64)))
-        else:
-            shift = np.arange(count, dtype=np.int64) * period
-            out.append((port, start + shift, end + shift))
-    return out
+        port_id = ports.setdefault(port, len(ports))
+        out.add(port_id, index, instance, start, end, 0 if explicit else period, 1 if explicit else count)
 
 
-def _overlaps(port: str, parts: list, file: str) -> list[Problem]:
-    starts = np.concatenate([p[0] for p in parts])
-    ends = np.concatenate([p[1] for p in parts])
-    owner = np.repeat(np.arange(len(parts)), [len(p[0]) for p in parts])
-    order = np.argsort(starts, kind="stable")
-    clash = np.flatnonzero(starts[order][1:] < ends[order][:-1])
+def _overlaps(windows: _BaseWindows, ports: list[str], streams: list[str], file: str) -> list[Problem]:
+    """Problems for windows that overlap on one port over the hyperperiod (at most 20)."""
+    port, stream, _, starts, ends = windows.expand()
+    order = np.lexsort((starts, port))
+    p, a, e = port[order], starts[order], ends[order]
+    clash = np.flatnonzero((p[1:] == p[:-1]) & (a[1:] < e[:-1]))
     out = []
-    for i in clash[:3]:
-        a, b = order[i], order[i + 1]
-        out.append(Problem(file, f"port {clip(port)!r}", f"windows overlap: {clip(str(parts[owner[a]][2]))} "
-                           f"[{starts[a]}, {ends[a]}) and {clip(str(parts[owner[b]][2]))} [{starts[b]}, {ends[b]}) ns"))
+    for i in clash[:20]:
+        x, y = order[i], order[i + 1]
+        out.append(Problem(file, f"port {clip(ports[port[x]])!r}", f"windows overlap: {clip(streams[stream[x]])} "
+                           f"[{starts[x]}, {ends[x]}) and {clip(streams[stream[y]])} [{starts[y]}, {ends[y]}) ns"))
     return out
 
 
@@ -376,7 +401,7 @@ def schedule_from_json(doc, problem: CompiledProblem, file: str = "schedule.json
     if rerouted is not None:
         problem = compile_problem(problem.network, problem.streams, rerouted,
                                   percentile=problem.percentile, timing=problem.timing)
-    ptr, hops, frames, insts, starts, ends = [0], [], [], [], [], []
+    ptr, base = [0], _BaseWindows()
     gate_rows: list[tuple] = []
     classes = np.zeros(problem.n_streams, dtype=np.int8)
     latency = np.full(int(problem.listener_ptr[-1]), -1, dtype=np.int64)
@@ -387,7 +412,7 @@ def schedule_from_json(doc, problem: CompiledProblem, file: str = "schedule.json
         entry = streams_doc.get(stream_id)
         if isinstance(entry, dict):
             try:
-                _read_stream_windows(problem, s, entry, hyper, hops, frames, insts, starts, ends)
+                _read_stream_windows(problem, s, entry, hyper, base)
                 gate_rows += _read_stream_gates(problem, s, entry, hyper)
                 traffic_class = _int(entry.get("traffic_class", int(problem.stream_class[s])), "traffic_class")
                 if traffic_class > 7:
@@ -405,15 +430,16 @@ def schedule_from_json(doc, problem: CompiledProblem, file: str = "schedule.json
                 problems.append(Problem(file, f"stream {stream_id!r}", str(exc)))
         else:
             classes[s] = problem.stream_class[s]
-        ptr.append(len(hops))
+        ptr.append(base.total)
     gcl = _read_gcl(doc.get("ports"), problem, hyper, file, problems)
     if problems:
         raise InputError(problems)
+    hops, frames, insts, starts, ends = base.expand()
     return ScheduleResult(
         status=status, method=str(doc.get("method", "file")), hyperperiod_ns=hyper,
-        window_ptr=np.array(ptr, dtype=np.int64), window_hop=np.array(hops, dtype=np.int32),
-        window_frame=np.array(frames, dtype=np.int32), window_instance=np.array(insts, dtype=np.int32),
-        window_start_ns=np.array(starts, dtype=np.int64), window_end_ns=np.array(ends, dtype=np.int64),
+        window_ptr=np.array(ptr, dtype=np.int64), window_hop=hops,
+        window_frame=frames, window_instance=insts,
+        window_start_ns=starts, window_end_ns=ends,
         stream_class=classes, listener_latency_ns=latency, gcl=gcl, explanations=explanations,
         warnings=warnings,
         extra={"problem": problem} if problem is not original else {},
@@ -445,10 +471,11 @@ def _file_routes(problem: CompiledProblem, streams_doc: dict, file: str) -> Rout
     """The problem's routes with the file's paths where they differ; None if none does."""
     paths, replicas = dict(problem.routes.paths), dict(problem.routes.replicas)
     changed, problems = False, []
+    by_id = problem.streams.by_id()
     for stream_id, entry in streams_doc.items():
         if stream_id not in problem.stream_index or not isinstance(entry, dict):
             continue
-        stream = problem.streams.by_id()[stream_id] if stream_id in problem.stream_index else None
+        stream = by_id[stream_id]
         for key, table in (("paths", paths), ("replica_paths", replicas)):
             if key not in entry:
                 continue
@@ -468,7 +495,7 @@ def _file_routes(problem: CompiledProblem, streams_doc: dict, file: str) -> Rout
                   redundancy_issues=problem.routes.redundancy_issues)
 
 
-def _read_stream_windows(problem, s, entry, hyper, hops, frames, insts, starts, ends) -> None:
+def _read_stream_windows(problem, s, entry, hyper, base: _BaseWindows) -> None:
     hop_of_port: dict[tuple[int, int], int] = {}
     for h in range(int(problem.hop_ptr[s]), int(problem.hop_ptr[s + 1])):
         hop_of_port.setdefault((int(problem.hop_port[h]), int(problem.hop_replica[h])), h)
@@ -485,17 +512,15 @@ def _read_stream_windows(problem, s, entry, hyper, hops, frames, insts, starts, 
         port = problem.port_index.get(w.get("port"))
         key = (port, _int(w.get("replica", 0), "replica"))
         if key not in hop_of_port:
-            raise ValueError(f"window on port {w.get('port')!r}, which is not on the stream's route")
+            raise ValueError(f"window on port {clip(str(w.get('port')))!r}, which is not on the stream's route")
         start, end = _int(w.get("start_ns"), "start_ns"), _int(w.get("end_ns"), "end_ns")
         if end < start:
-            raise ValueError(f"window on {w['port']} ends before it starts")
+            raise ValueError(f"window on {clip(str(w['port']))} ends before it starts")
         frame = _int(w.get("frame", 0), "frame")
         if explicit:
-            instances = [(_int(w.get("instance", 0), "instance"), start, end)]
+            base.add(hop_of_port[key], frame, _int(w.get("instance", 0), "instance"), start, end, 0, 1)
         else:
-            instances = [(k, start + k * period, end + k * period) for k in range(hyper // period)]
-        for k, a, b in instances:
-            hops.append(hop_of_port[key]); frames.append(frame); insts.append(k); starts.append(a); ends.append(b)
+            base.add(hop_of_port[key], frame, 0, start, end, period, hyper // period)
 
 
 def _read_stream_gates(problem, s, entry, hyper) -> list[tuple]:

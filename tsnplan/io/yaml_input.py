@@ -74,7 +74,10 @@ class _Scalars:
                                   "write a number with a unit (e.g. 90ns)", line)
             else:
                 node = self.scalar_node(tag, event.value)
-                cached = (tag, self.constructor.yaml_constructors[tag](self.constructor, node))
+                try:
+                    cached = (tag, self.constructor.yaml_constructors[tag](self.constructor, node))
+                except ValueError:          # e.g. an integer of more than 4300 digits
+                    raise _BuildError(f"the number {event.value[:20]}... has too many digits", line) from None
             if len(self.plain) < 100_000:
                 self.plain[key] = cached
         return _Merge if cached[0] == _MERGE else cached[1]

@@ -117,14 +117,17 @@ class CompiledProblem:
         return int(self.hop_ptr[-1])
 
 
-def hyperperiod_ns(periods: list[int] | np.ndarray, source: str = "streams") -> int:
-    """Least common multiple of the periods; a ``LimitError`` beyond ``MAX_HYPERPERIOD_NS``."""
+def hyperperiod_ns(periods: list[int] | np.ndarray, source: str = "streams", streams=None) -> int:
+    """Least common multiple of the periods; a ``LimitError`` beyond ``MAX_HYPERPERIOD_NS``
+    naming the first stream (of ``streams``, aligned with ``periods``) whose period takes it there."""
     result = 1
-    for period in {int(p) for p in periods}:
+    for i, period in enumerate(int(p) for p in periods):
         result = math.lcm(result, period)
         if result > MAX_HYPERPERIOD_NS:
-            raise LimitError([Problem(source, "", f"hyperperiod of the stream periods exceeds "
-                                      f"{MAX_HYPERPERIOD_NS // 1_000_000_000} s",
+            stream = streams[i] if streams is not None else None
+            raise LimitError([Problem(source, f"stream {stream.id!r}" if stream else "",
+                                      f"its period {period} ns takes the hyperperiod of the stream periods beyond "
+                                      f"{MAX_HYPERPERIOD_NS // 1_000_000_000} s", stream.line if stream else None,
                                       hint="choose harmonic periods")])
     return result
 

@@ -106,7 +106,9 @@ def build_layout(problem: CompiledProblem, options: ScheduleOptions) -> Layout:
     p = problem
     S = p.n_streams
     scheduled = np.flatnonzero(p.stream_scheduled.astype(bool)).astype(np.int32)
-    hyper = hyperperiod_ns(p.stream_period_ns[scheduled]) if len(scheduled) else 1
+    by_id = p.streams.by_id()
+    hyper = hyperperiod_ns(p.stream_period_ns[scheduled], p.streams.source,
+                           [by_id[p.stream_ids[s]] for s in scheduled]) if len(scheduled) else 1
     quantum = int(p.time_quantum_ns)
     for g in set(p.port_gcl_granularity_ns.tolist()):
         quantum = math.lcm(quantum, g)
