@@ -51,7 +51,9 @@ def run(args, console) -> ExitStatus:
     plant = load_plant(network_file, streams_file)
     out_dir = _out_dir(args.out) if args.out else None
     if args.json or not progress_enabled(console):
-        result = run_pipeline(plant, duration_ns=duration, seed=args.seed, out_dir=out_dir)
+        from tsnplan.report.progress import StderrProgress
+        with StderrProgress("scheduling, budgeting and emulating"):
+            result = run_pipeline(plant, duration_ns=duration, seed=args.seed, out_dir=out_dir)
     else:
         with console.status("scheduling, budgeting and emulating ..."):
             result = run_pipeline(plant, duration_ns=duration, seed=args.seed, out_dir=out_dir)

@@ -101,7 +101,9 @@ def run(args, console) -> ExitStatus:
     if args.phase_sweep is not None:
         return _phase_sweep(args, problem, schedule, scenario, console)
     if args.json or not progress_enabled(console):
-        result = run_emulation(problem, schedule, scenario, args.seed, pcap=args.pcap)
+        from tsnplan.report.progress import StderrProgress
+        with StderrProgress("emulating") as progress:
+            result = run_emulation(problem, schedule, scenario, args.seed, pcap=args.pcap, progress=progress.update)
     else:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
         with Progress(TextColumn("emulating"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),

@@ -85,7 +85,9 @@ def run(args, console) -> ExitStatus:
 
 def _run(args, console, plant, options) -> ExitStatus:
     if args.json or not progress_enabled(console):
-        result = analyse_failures(plant, **options)
+        from tsnplan.report.progress import StderrProgress
+        with StderrProgress("failure scenarios, then emulation") as progress:
+            result = analyse_failures(plant, progress=progress.update, emulation_progress=progress.update, **options)
     else:
         from rich.progress import Progress
         with Progress(console=console, transient=True) as bar:

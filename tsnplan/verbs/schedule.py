@@ -67,8 +67,10 @@ def run(args, console) -> ExitStatus:
     options = ScheduleOptions(sync_error_ns=args.sync_error, max_wait_ns=args.max_wait,
                               reroute=not args.no_reroute)
     if args.json or not progress_enabled(console):
-        result = schedule(problem, method=args.method, time_limit_s=args.time_limit, options=options,
-                          seed=args.seed, workers=args.workers)
+        from tsnplan.report.progress import StderrProgress
+        with StderrProgress(f"scheduling {problem.n_streams} streams ({args.method})"):
+            result = schedule(problem, method=args.method, time_limit_s=args.time_limit, options=options,
+                              seed=args.seed, workers=args.workers)
     else:
         with console.status(f"scheduling {problem.n_streams} streams ({args.method}) ..."):
             result = schedule(problem, method=args.method, time_limit_s=args.time_limit, options=options,

@@ -16,7 +16,10 @@ def add_arguments(parser) -> None:
 
 
 def run(args, console) -> ExitStatus:
-    plant = load_plant(args.network, args.streams)
+    from tsnplan.report.progress import StderrProgress
+
+    with StderrProgress(f"reading and checking {args.network}"):
+        plant = load_plant(args.network, args.streams)
     warn_or_refuse(plant.compile(), args.strict)
     if args.json:
         print_json(validate_to_json(plant))
