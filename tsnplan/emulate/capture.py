@@ -36,7 +36,15 @@ class PcapngWriter:
 
     def __init__(self, path: str | Path, ports: list[str], comment: str = ""):
         self._target = atomic_path(path)
-        self._file = open(self._target.__enter__(), "wb")
+        tmp = self._target.__enter__()
+        try:
+            self._file = open(tmp, "wb")
+            self._start(ports, comment)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def _start(self, ports: list[str], comment: str) -> None:
         self._ifid = {name: i for i, name in enumerate(ports)}
         self.packets = 0
         options = _option(_SHB_USERAPPL, b"tsnplan emulate")

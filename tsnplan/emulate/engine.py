@@ -607,9 +607,6 @@ def run_emulation(problem: CompiledProblem, schedule, scenario: Scenario, seed: 
     writer = PcapngWriter(pcap, [problem.port_names[p] for p in maps.capture_ports],
                           comment=f"tsnplan emulate {problem.network.name} seed {seed}") if trace_level == 1 else None
     templates = None
-    if writer is not None:              # scapy (0.6 s to import) only when frames are written
-        from tsnplan.emulate.frames import FrameTemplates
-        templates = FrameTemplates(problem, scenario.background_frame_bytes)
     n_frames = np.diff(problem.frame_ptr)
 
     def drain() -> None:
@@ -632,6 +629,9 @@ def run_emulation(problem: CompiledProblem, schedule, scenario: Scenario, seed: 
         drain()
 
     try:
+        if writer is not None:          # scapy (0.6 s to import) only when frames are written
+            from tsnplan.emulate.frames import FrameTemplates
+            templates = FrameTemplates(problem, scenario.background_frame_bytes)
         total = int(scenario.duration_ns)
         for i in range(1, _PROGRESS_STEPS + 1):
             advance(total * i // _PROGRESS_STEPS)
