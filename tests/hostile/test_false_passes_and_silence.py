@@ -100,3 +100,13 @@ def test_progress_lines_on_stderr():
     with StderrProgress("short", stream=quiet, after=5.0):
         pass
     assert quiet.getvalue() == ""
+
+
+def test_pairs_of_failures_are_capped(cli, tmp_path):
+    n = 700
+    nodes = "".join(f"  b{i}: {{kind: bridge}}\n" for i in range(n))
+    links = "".join(f"  - {{ends: [b{i}, b{(i + 1) % n}]}}\n" for i in range(n))
+    net = tmp_path / "ring.yaml"
+    net.write_text(f"nodes:\n{nodes}links:\n{links}")
+    status, _, err = cli("heal", net, "--k", "2", "--workers", "1")
+    assert status == 2 and "more than 200,000" in err

@@ -68,6 +68,10 @@ def network_elements(network: Network) -> Elements:
     return Elements(links, nodes)
 
 
+#: Pairs of failures ``--k 2`` may enumerate (each is a full scenario of the sweep).
+MAX_PAIR_SCENARIOS = 200_000
+
+
 def enumerate_failures(network: Network, kind: FailureKind | str = FailureKind.ALL, k: int = 1) -> tuple[Failure, ...]:
     """Every failure of one element of ``kind``, then (``k=2``) every pair of them."""
     kind = FailureKind(kind)
@@ -81,6 +85,9 @@ def enumerate_failures(network: Network, kind: FailureKind | str = FailureKind.A
         singles += [Failure(nodes=(n,)) for n in elements.nodes]
     if k == 1:
         return tuple(singles)
+    if len(singles) * (len(singles) - 1) // 2 > MAX_PAIR_SCENARIOS:
+        raise UsageError(f"--k 2 would analyse about {len(singles) * (len(singles) - 1) // 2:,} pairs of failures, "
+                         f"more than {MAX_PAIR_SCENARIOS:,}; narrow it with --failures links or --failures nodes")
     pairs = [Failure(links=a.links + b.links, nodes=a.nodes + b.nodes) for a, b in combinations(singles, 2)
              if not _incident(a, b)]
     return tuple(singles) + tuple(pairs)
