@@ -10,7 +10,7 @@ from enum import IntEnum
 
 __all__ = [
     "ExitStatus", "Problem", "TsnplanError", "InputError", "UsageError", "LimitError",
-    "InternalError",
+    "InternalError", "printable",
 ]
 
 
@@ -32,13 +32,13 @@ class Problem:
     hint: str | None = None
 
     def __str__(self) -> str:
-        file, entry, message = _shown(self.file, 200), _shown(self.entry, 120), _shown(self.message, 400)
+        file, entry, message = printable(self.file, 200), printable(self.entry, 120), printable(self.message, 400)
         where = file if self.line is None else f"{file}:{self.line}"
         text = f"{where}: {entry}: {message}" if entry else f"{where}: {message}"
-        return f"{text} ({_shown(self.hint, 200)})" if self.hint else text
+        return f"{text} ({printable(self.hint, 200)})" if self.hint else text
 
 
-def _shown(text: str, limit: int) -> str:
+def printable(text: str, limit: int) -> str:
     """One printable line of at most about ``limit`` characters: a hostile name (50 MB, a newline,
     an ANSI escape) is neither echoed whole nor passed to the terminal raw."""
     text = str(text)

@@ -5,7 +5,7 @@ from collections import Counter
 
 from rich.markup import escape
 
-from tsnplan.errors import Problem
+from tsnplan.errors import Problem, printable
 from tsnplan.io.plant import Plant
 
 __all__ = ["render_validate", "validate_to_json", "problems_to_json"]
@@ -24,8 +24,8 @@ def problems_to_json(problems: list[Problem], verb: str | None) -> dict:
     ``validate`` keeps its own format with ``valid: false``, so a script reads one shape either
     way; other verbs say ``tsnplan-problems/1``.
     """
-    listed = [{"file": p.file, "line": p.line, "entry": p.entry, "message": p.message, "hint": p.hint}
-              for p in problems]
+    listed = [{"file": printable(p.file, 1000), "line": p.line, "entry": printable(p.entry, 1000),
+               "message": printable(p.message, 2000), "hint": p.hint} for p in problems]
     if verb == "validate":
         return {"format": "tsnplan-validate/1", "valid": False, "problems": listed}
     return {"format": "tsnplan-problems/1", "verb": verb, "problems": listed}
