@@ -189,7 +189,7 @@ def read_schedule(path: str | Path, problem: CompiledProblem) -> ScheduleResult:
 
     doc = load_schedule_doc(path)
     name = str(path)
-    result = schedule_from_json(doc, problem, name)
+    result = schedule_from_json(doc, problem, name, checked=True)
     checked = result.extra.get("problem", problem)
     found = verify(checked, result, sync_error_ns=int(doc.get("sync_error_ns", 0)), quantum=doc.get("quantum_ns"))
     if found:
@@ -381,11 +381,15 @@ def _explanation(entry) -> Explanation:
                        str(entry.get("suggestion", "")))
 
 
-def schedule_from_json(doc, problem: CompiledProblem, file: str = "schedule.json") -> ScheduleResult:
-    """Rebuild a ``ScheduleResult`` from a document, checking it against ``problem``."""
+def schedule_from_json(doc, problem: CompiledProblem, file: str = "schedule.json",
+                       checked: bool = False) -> ScheduleResult:
+    """Rebuild a ``ScheduleResult`` from a document, checking it against ``problem``;
+    ``checked``: ``check_schedule_doc`` already passed (``load_schedule_doc`` runs it)."""
     problems: list[Problem] = []
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise InputError([Problem(file, "", f"not a {FORMAT} document")])
+    if not checked:
+        check_schedule_doc(doc, file)
     try:
         hyper = _int(doc.get("hyperperiod_ns"), "hyperperiod_ns")
         if not 0 < hyper <= MAX_HYPERPERIOD_NS:
@@ -560,35 +564,27 @@ def _gates_from_rows(rows: list[tuple]):
 
 
 def _read_gcl(ports_doc, problem, hyper, file, problems) -> Gcl | None:
-    if not isinstance(ports_doc, dict) or not ports_doc:
+    """The gate control lists of a document ``check_schedule_doc`` passed (types and sums are
+    checked there), in bulk; gates of classes a port lacks are problems."""
+    if not ports_doc:
         return None
     ptr, durations, gates, cycles = [0], [], [], []
-    for name in problem.port_names:
+    for p, name in enumerate(problem.port_names):
         entry = ports_doc.get(name)
-        cycles.append(hyper)
-        try:
-            gcl = entry.get("gcl") if isinstance(entry, dict) else None
-            if gcl is not None and not isinstance(gcl, dict):
-                raise ValueError("'gcl' must be a mapping")
-            if gcl is None:
-                durations.append(hyper); gates.append(0xFF)
-            else:
-                cycles[-1] = cycle = _int(gcl.get("cycle_ns", hyper), "cycle_ns")
-                if cycle == 0 or hyper % cycle:
-                    raise ValueError(f"cycle_ns {cycle} does not divide the hyperperiod {hyper}")
-                entries = gcl.get("entries", [])
-                if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-                    raise ValueError("'entries' must be a list of {duration_ns, gates}")
-                all_open = (1 << int(problem.port_queues[problem.port_index[name]])) - 1
-                for e in entries:
-                    durations.append(_int(e["duration_ns"], "duration_ns"))
-                    gate = _int(e["gates"], "gates")
-                    if gate & ~all_open:
-                        raise ValueError(f"gates {gate:#04x} open classes the port's "
-                                         f"{int(problem.port_queues[problem.port_index[name]])} queues do not have")
-                    gates.append(gate)
-        except (ValueError, TypeError, KeyError) as exc:
-            problems.append(Problem(file, f"port {name!r}", f"bad gate control list: {exc}"))
+        gcl = entry.get("gcl") if isinstance(entry, dict) else None
+        if gcl is None:
+            durations.append(hyper); gates.append(0xFF); cycles.append(hyper)
+        else:
+            cycles.append(gcl.get("cycle_ns", hyper))
+            entries = gcl["entries"]
+            port_gates = [e["gates"] for e in entries]
+            queues = int(problem.port_queues[p])
+            extra = 0xFF & ~((1 << queues) - 1)
+            if any(g & extra for g in port_gates):
+                problems.append(Problem(file, f"port {name!r}", f"bad gate control list: gates open classes "
+                                        f"the port's {queues} queues do not have"))
+            durations += [e["duration_ns"] for e in entries]
+            gates += port_gates
         ptr.append(len(durations))
     return Gcl(hyper, 0, np.array(ptr, dtype=np.int64), np.array(durations, dtype=np.int64),
                np.array(gates, dtype=np.int32), port_cycle_ns=np.array(cycles, dtype=np.int64))
