@@ -131,3 +131,24 @@ def test_gates_of_classes_the_port_lacks_are_refused(tmp_path):
     path.write_text(json.dumps(doc))
     with pytest.raises(InputError, match="queues do not have"):
         read_schedule(path, problem)
+
+
+@pytest.mark.parametrize("where", ["port key", "window port", "stream key", "path"])
+def test_hostile_names_in_an_edited_schedule_are_refused(cli, tmp_path, made, where):
+    net, streams, doc = made
+    bad = copy.deepcopy(doc)
+    evil = "sw1$(touch x)"
+    if where == "port key":
+        port = _first_port(bad)
+        bad["ports"][f"{evil}->b"] = bad["ports"].pop(port)
+    elif where == "window port":
+        bad["streams"]["s1"]["windows"][0]["port"] = f"a->{evil}"
+    elif where == "stream key":
+        bad["streams"]["s1\nrm -rf /"] = bad["streams"].pop("s1")
+    else:
+        bad["streams"]["s1"]["paths"] = [["a", evil, "b"]]
+    path = tmp_path / "schedule.json"
+    path.write_text(json.dumps(bad))
+    status, _, err = cli("export", path, "--to", "taprio", tmp_path / "out.sh")
+    assert status == 2 and not (tmp_path / "out.sh").exists() and not (tmp_path / "x").exists()
+    assert "\n" not in err.strip()

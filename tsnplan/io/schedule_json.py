@@ -17,7 +17,7 @@ import numpy as np
 
 from tsnplan.errors import InputError, LimitError, Problem
 from tsnplan.io.files import read_text
-from tsnplan.io.ids import clip
+from tsnplan.io.ids import clip, id_problem
 from tsnplan.model.compile import MAX_HYPERPERIOD_NS, CompiledProblem, compile_problem
 from tsnplan.model.routing import Routes
 from tsnplan.schedule.psfp import StreamGates
@@ -254,6 +254,7 @@ def check_schedule_doc(doc: dict, file: str) -> None:
                                 f"(one of {', '.join(s.value for s in ScheduleStatus)})"))
     for name, entry in doc["ports"].items():
         try:
+            _port_name(name)
             _check_port(entry, hyper)
         except (ValueError, TypeError) as exc:
             problems.append(Problem(file, f"port {clip(name)!r}", str(exc)))
@@ -262,6 +263,9 @@ def check_schedule_doc(doc: dict, file: str) -> None:
     stream_names = list(doc["streams"])
     for i, (stream_id, entry) in enumerate(doc["streams"].items()):
         try:
+            bad = id_problem(stream_id)
+            if bad is not None:
+                raise ValueError(f"not a stream id: it {bad}")
             _stream_windows(entry, hyper, i, ports, windows)
         except (ValueError, TypeError) as exc:
             problems.append(Problem(file, f"stream {clip(stream_id)!r}", str(exc)))
@@ -273,6 +277,14 @@ def check_schedule_doc(doc: dict, file: str) -> None:
     problems = _overlaps(windows, list(ports), stream_names, file)
     if problems:
         raise InputError(problems)
+
+
+def _port_name(name) -> str:
+    """``name`` if it is ``a->b`` with two safe node ids (it may reach a shell script or a file name)."""
+    parts = name.split("->") if isinstance(name, str) else []
+    if len(parts) != 2 or any(id_problem(part) for part in parts):
+        raise ValueError(f"{clip(repr(name), 60)} is not a port name 'a->b' of two node ids")
+    return name
 
 
 def _check_port(entry, hyper: int) -> None:
@@ -318,6 +330,11 @@ def _stream_windows(entry, hyper: int, index: int, ports: dict[str, int], out: _
         raise ValueError(f"the hyperperiod {hyper} ns is not a multiple of the period {period} ns")
     _whole(entry.get("deadline_ns", 1), "deadline_ns", 1, 2**53)
     _whole(entry.get("traffic_class", 0), "traffic_class", 0, 7)
+    for key in ("paths", "replica_paths"):
+        for path in entry.get(key) or []:
+            if path is not None and (not isinstance(path, list) or any(
+                    not isinstance(n, (str, int)) or isinstance(n, bool) or id_problem(str(n)) for n in path)):
+                raise ValueError(f"'{key}' must hold lists of node ids, got {clip(repr(path), 60)}")
     windows = entry.get("windows", [])
     if not isinstance(windows, list):
         raise ValueError("'windows' must be a list")
@@ -326,9 +343,7 @@ def _stream_windows(entry, hyper: int, index: int, ports: dict[str, int], out: _
     for w in windows:
         if not isinstance(w, dict):
             raise ValueError("a window must be a mapping")
-        port = w.get("port")
-        if not isinstance(port, str):
-            raise ValueError(f"a window's port must be a port name like 'a->b', got {clip(repr(port), 40)}")
+        port = _port_name(w.get("port"))
         start, end = _whole(w.get("start_ns"), "start_ns", 0, hyper), _whole(w.get("end_ns"), "end_ns", 0, hyper)
         _whole(w.get("frame", 0), "frame", 0, 2**20)
         _whole(w.get("replica", 0), "replica", 0, 1)
