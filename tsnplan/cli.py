@@ -13,7 +13,7 @@ import os
 import sys
 
 from tsnplan import __version__
-from tsnplan.errors import ExitStatus, InputError, TsnplanError, UsageError
+from tsnplan.errors import ExitStatus, InputError, TsnplanError, UsageError, printable
 
 __all__ = ["main", "VERBS"]
 
@@ -123,7 +123,7 @@ def _main(argv: list[str] | None, env: dict | None) -> int:
     except TsnplanError as exc:
         if show_traceback:
             raise
-        errors.print(f"error: {exc}", markup=False)
+        errors.print(f"error: {printable(str(exc), 2000)}", markup=False)
         return int(exc.exit_status)
     except KeyboardInterrupt:
         errors.print("interrupted", markup=False)
@@ -133,5 +133,6 @@ def _main(argv: list[str] | None, env: dict | None) -> int:
     except Exception as exc:  # a bug: say so plainly, no traceback unless asked
         if show_traceback:
             raise
-        errors.print(f"internal error: {type(exc).__name__}: {exc} (rerun with --traceback)", markup=False)
+        errors.print(f"internal error: {type(exc).__name__}: {printable(str(exc), 400)} (rerun with --traceback)",
+                     markup=False)
         return ExitStatus.NOT_MET
