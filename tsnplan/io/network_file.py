@@ -100,7 +100,7 @@ def _read_profiles(section, file, base_dir: Path, problems) -> dict[str, FiveGPr
         return {}
     profiles = {}
     for name, spec in section.items():
-        entry = f"profile {name!r}"
+        entry = f"profile {clip(str(name))!r}"
         reader = FieldReader(file, entry, spec if isinstance(spec, dict) else {}, problems,
                              getattr(spec, "line", getattr(section, "line", None)))
         if not isinstance(spec, dict):
@@ -108,6 +108,11 @@ def _read_profiles(section, file, base_dir: Path, problems) -> dict[str, FiveGPr
             continue
         if str(name) in BUILTIN_PROFILES:
             reader.problem("redefines a built-in profile", "choose another name")
+            continue
+        bad = id_problem(str(name))
+        if bad is not None:
+            problems.append(Problem(file, f"profile {clip(str(name))!r}", f"invalid profile name: {bad}",
+                                    reader.line, RULE))
             continue
         directions = {}
         for direction in ("downlink", "uplink"):
