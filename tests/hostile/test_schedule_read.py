@@ -112,7 +112,12 @@ def test_a_3s_period_round_trips_through_every_reader(cli, tmp_path, made):
     path.write_text(json.dumps(doc))
     assert cli("budget", net, streams, "--schedule", path)[0] == 0
     assert cli("emulate", net, streams, "--schedule", path, "--duration", "10ms")[0] == 0
-    assert cli("export", path, "--to", "yang", tmp_path / "y.json")[0] == 0
+    # the exports refuse a 3 s cycle for what it is (Linux taprio and YANG cycle limits), not as a crash
+    status, _, err = cli("export", path, "--to", "taprio", tmp_path / "t.sh")
+    assert status == 2 and "exceeds the kernel limit of 2147483647 ns" in err and not (tmp_path / "t.sh").exists()
+    status, _, err = cli("export", path, "--to", "yang", tmp_path / "y.json")
+    assert status == 2 and "exceeds supported-cycle-max" in err
+    assert cli("export", path, "--to", "inet", tmp_path / "inet")[0] == 0
 
 
 def test_gates_of_classes_the_port_lacks_are_refused(tmp_path):
