@@ -56,3 +56,12 @@ def test_reads_stop_at_the_cap_whatever_the_size_claims(tmp_path):
     big.write_bytes(b"a" * 5000)
     with pytest.raises(LimitError):
         read_text(big, what="YAML text", max_bytes=4096)
+
+
+def test_replay_never_waits_on_a_fifo(cli, tmp_path):
+    fifo = tmp_path / "capture.pcapng"
+    os.mkfifo(fifo)
+    status, _, err = _within(10, lambda: cli("replay", "--infer", fifo))
+    assert status == 2 and "pipe" in err
+    status, _, _ = _within(10, lambda: cli("replay", "--infer", tmp_path / "capture.pcapng", "/dev/zero"))
+    assert status == 2

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tsnplan.errors import InputError, LimitError, Problem
 
-__all__ = ["read_text", "read_bytes"]
+__all__ = ["read_text", "read_bytes", "open_regular"]
 
 
 def _kind(mode: int) -> str:
@@ -21,6 +21,21 @@ def _kind(mode: int) -> str:
         if test(mode):
             return name
     return "not a regular file"
+
+
+def open_regular(path: str | Path, *, what: str):
+    """A binary file object for ``path`` if it is a regular file (opening never waits for a FIFO's
+    writer); else an ``InputError``. For readers that stream a file instead of reading it whole."""
+    name = str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise InputError([Problem(name, "", f"cannot read the file: {exc.strerror or exc}")]) from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise InputError([Problem(name, "", f"is {_kind(mode)}, expected {what} in a regular file")])
+    return os.fdopen(fd, "rb")
 
 
 def read_bytes(path: str | Path, *, what: str, max_bytes: int) -> bytes:

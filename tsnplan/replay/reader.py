@@ -16,7 +16,8 @@ from typing import Iterator
 import numpy as np
 
 from tsnplan._ext.framefields import LINKTYPES, ST, scan_pcap, scan_pcapng
-from tsnplan.errors import Problem
+from tsnplan.errors import InputError, Problem
+from tsnplan.io.files import open_regular
 
 __all__ = ["Interface", "Chunk", "CaptureReader", "MAX_CAPLEN", "LINKTYPE_NAMES"]
 
@@ -86,9 +87,9 @@ class CaptureReader:
     # -- iteration ----------------------------------------------------------------------------
     def __iter__(self) -> Iterator[Chunk]:
         try:
-            handle = open(self.path, "rb")
-        except OSError as exc:
-            self.error = Problem(self.name, "", f"cannot read the capture: {exc.strerror or exc}")
+            handle = open_regular(self.path, what="a pcap or pcapng capture")
+        except InputError as exc:
+            self.error = exc.problems[0]
             return
         with handle:
             head = handle.read(4)

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from tsnplan.errors import ExitStatus, InputError, UsageError
+from tsnplan.io.files import open_regular
 from tsnplan.report.console import print_json
 from tsnplan.units import parse_time_ns
 
@@ -47,9 +48,9 @@ def _is_capture(path: str) -> bool:
     if p.suffix.lower() in _CAPTURE_SUFFIXES:
         return True
     try:
-        with open(p, "rb") as handle:
+        with open_regular(p, what="a capture") as handle:     # a FIFO or device is never waited on
             return handle.read(4) in _MAGICS
-    except OSError:
+    except (InputError, OSError):
         return False
 
 
