@@ -9,6 +9,7 @@ from tsnplan.io.schedule_json import read_schedule
 from tsnplan.model.media.fiveg import DEFAULT_PERCENTILE
 from tsnplan.report.budget import budget_to_json, render_budget
 from tsnplan.report.console import print_json
+from tsnplan.report.progress import StderrProgress
 from tsnplan.verbs._types import whole
 
 
@@ -31,15 +32,16 @@ def run(args, console) -> ExitStatus:
         percentile = -1.0
     if not 0.0 < percentile <= 100.0:
         raise UsageError(f"--percentile: expected a percentage in (0, 100] like 99.999, got {args.percentile!r}")
-    plant = load_plant(args.network, args.streams)
-    problem = plant.compile(percentile=percentile)
-    warn_or_refuse(problem, args.strict)
-    if args.stream is not None and args.stream not in problem.stream_index:
-        raise UsageError(f"--stream: {args.stream!r} is not a stream of the plant")
-    schedule = read_schedule(args.schedule, problem) if args.schedule else None
-    if schedule is not None:
-        problem = schedule.extra.get("problem", problem)   # the file's routes (re-routed streams)
-    result = compute_budget(problem, schedule, percentile)
+    with StderrProgress("loading, reading the schedule and bounding"):
+        plant = load_plant(args.network, args.streams)
+        problem = plant.compile(percentile=percentile)
+        warn_or_refuse(problem, args.strict)
+        if args.stream is not None and args.stream not in problem.stream_index:
+            raise UsageError(f"--stream: {args.stream!r} is not a stream of the plant")
+        schedule = read_schedule(args.schedule, problem) if args.schedule else None
+        if schedule is not None:
+            problem = schedule.extra.get("problem", problem)   # the file's routes (re-routed streams)
+        result = compute_budget(problem, schedule, percentile)
     if args.json:
         print_json(budget_to_json(result, args.stream))
     else:
