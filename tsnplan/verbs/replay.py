@@ -18,6 +18,7 @@ from tsnplan.errors import ExitStatus, InputError, UsageError
 from tsnplan.io.files import open_regular
 from tsnplan.report.console import print_json
 from tsnplan.units import parse_time_ns
+from tsnplan.verbs._types import whole
 
 _CAPTURE_SUFFIXES = (".pcap", ".pcapng", ".cap", ".ntar")
 _MAGICS = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d", b"\x0a\x0d\x0d\x0a")
@@ -39,7 +40,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--fail", action="append", default=[], metavar="LINK@T|NODE@T",
                         help="with --emulate: fail a link (a--b@250ms) or node; repeatable")
     parser.add_argument("--pcap", metavar="FILE", help="with --emulate: write what the listeners received (pcapng)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed of the emulation")
+    parser.add_argument("--seed", type=whole(0, 2**64 - 1, "a seed 0..2^64-1"), default=0, help="random seed of the emulation")
     parser.add_argument("--junit-xml", metavar="FILE", help="write the verdicts as JUnit XML")
 
 
