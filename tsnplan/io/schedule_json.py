@@ -7,6 +7,10 @@ of the same network and streams, and checks that the file matches it; when the f
 streams, the problem is compiled again with the file's routes and the result's
 ``extra["problem"]`` holds it (the result's hop indices refer to it). Each port's ``gcl.cycle_ns``
 is its own cycle (a divisor of the hyperperiod).
+
+A file may be hand-edited, so every read checks it twice: ``check_schedule_doc`` needs no plant
+(types, ranges, safe names, gate lists, windows, overlaps; what ``export`` gets), and
+``read_schedule`` then runs the planner's ``verify`` against the plant.
 """
 from __future__ import annotations
 
