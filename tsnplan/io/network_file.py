@@ -56,7 +56,7 @@ def network_from_doc(doc, file: str, base_dir: Path = Path(".")) -> tuple[Networ
     if top is None:
         return None, problems
     name = top.text("network", default=Path(file).stem)
-    sync_error = top.get("sync_error", parse_time_ns, default=DEFAULT_SYNC_ERROR_NS)
+    sync_error = top.get("sync_error", _delay, default=DEFAULT_SYNC_ERROR_NS)
     sync_error = DEFAULT_SYNC_ERROR_NS if sync_error is None else sync_error
     if name is not None and (len(name) > 128 or not name.isprintable()):
         top.problem(f"network: the name {clip(name)!r} is not one printable line of at most 128 characters")
