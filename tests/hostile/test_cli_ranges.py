@@ -15,6 +15,7 @@ def plant(tmp_path):
 @pytest.mark.parametrize("argv, message", [
     (("emulate", "--seed", "-1"), "--seed: must be 0.."),
     (("replay", "--seed", "-1"), "--seed: must be 0.."),
+    (("plan", "--workers", "-2"), "--workers: must be 1..1024"),
     (("heal", "--workers", "-2"), "--workers: must be 1..1024"),
     (("heal", "--workers", "0"), "--workers: must be 1..1024"),
     (("budget", "--top", "-3"), "--top: must be at least 0"),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tsnplan.errors import ExitStatus, UsageError
 from tsnplan.report.console import print_json
+from tsnplan.verbs._types import whole
 
 
 def add_arguments(parser) -> None:
@@ -19,7 +20,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--objective", choices=["cost", "downtime"], default="cost")
     parser.add_argument("--alternatives", type=int, default=0, metavar="N", help="also find up to N alternatives")
     parser.add_argument("--write-network", metavar="FILE", help="write the to-be network YAML")
-    parser.add_argument("--workers", type=int, default=1, metavar="N", help="verify N candidates at once (processes)")
+    parser.add_argument("--workers", type=whole(1, 1024), default=1, metavar="N", help="verify N candidates at once (processes)")
     parser.add_argument("--cluster", metavar="ADDRESS", help="verify on a Dask cluster, e.g. tcp://host:8786")
     parser.add_argument("--method", choices=["auto", "exact", "heuristic"], default="auto")
     parser.add_argument("--max-rounds", type=int, default=200, metavar="N", help="verification rounds at most")
