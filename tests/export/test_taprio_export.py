@@ -12,10 +12,11 @@ import uuid
 import pytest
 from hypothesis import given, strategies as st
 
-from export.conftest import PLANTS, net_of
+from export.conftest import PLANTS, TOPOLOGIES, net_of
 from export.readback import script_commands, taprio_gcls, verify_with
 from tsnplan.io.export.devices import build_devices
-from tsnplan.io.export.taprio import TC_MAX_ENTRIES, fit_entries, min_interval_ns
+from tsnplan.io.plant import load_plant
+from tsnplan.io.export.taprio import TC_MAX_ENTRIES, fit_entries, implicit_guards, min_interval_ns
 
 
 def test_min_interval_is_a_60_byte_frame():
@@ -266,3 +267,67 @@ def test_a_mode_the_hardware_lacks_is_refused(cli, scheduled, tmp_path):
     status, _, err = cli(*args, "--mode", "full-offload")
     assert status == 2 and "sw-capper" in err and "not full-offload" in err and not (tmp_path / "o").exists()
     assert cli(*args, "--mode", "software")[0] == 0
+
+
+@given(st.lists(st.tuples(st.integers(1, 5000), st.integers(0, 255)), min_size=1, max_size=40),
+       st.integers(1, 255))
+def test_implicit_guards_only_extend_unscheduled_gates_up_to_a_window(entries, scheduled_mask):
+    """A closed entry is absorbed only by an entry before it that opens no scheduled class: windows
+    keep their start, end and gates, and no scheduled class opens earlier."""
+    out, merged = implicit_guards(entries, scheduled_mask)
+    assert sum(d for d, _ in out) == sum(d for d, _ in entries) and len(out) == len(entries) - merged
+
+    def opening(es):
+        t, spans = 0, []
+        for d, g in es:
+            spans.append((t, t + d, g))
+            t += d
+        return spans
+    before = opening(entries)
+    after = opening(out)
+    assert [s for s in after if s[2] & scheduled_mask] == [s for s in before if s[2] & scheduled_mask]
+    for a, b, g in after:
+        if not g & scheduled_mask:
+            assert all(x[2] in (0, g) for x in before if a <= x[0] < b)
+
+
+def _plant_for_taprio(tmp_path, name: str):
+    """The shipped plant with every bridge declared as Linux taprio: 30 entries, implicit guard bands."""
+    text = net_of(name).read_text()
+    text = re.sub(r"gcl_max_entries: *\d+", f"gcl_max_entries: {TC_MAX_ENTRIES}, implicit_guard: true", text)
+    path = tmp_path / f"{name}-taprio.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_a_plan_for_taprio_deploys_and_places_more_than_explicit_guards(cli, tmp_path):
+    """body-shop-cell planned for 30 entries with implicit guard bands: every list fits tc (no
+    refusal, no skip), read back it verifies, and more streams fit than with explicit guard bands."""
+    net = _plant_for_taprio(tmp_path, "body-shop-cell")
+    streams = TOPOLOGIES / "body-shop-cell" / "streams.yaml"
+    placed = {}
+    for label, network in (("implicit", net), ("explicit", tmp_path / "explicit.yaml")):
+        if label == "explicit":
+            network.write_text(net.read_text().replace(", implicit_guard: true", ""))
+        status, _, err = cli("schedule", network, streams, "-o", tmp_path / f"{label}.json")
+        assert status in (0, 1), err
+        doc = json.loads((tmp_path / f"{label}.json").read_text())
+        placed[label] = len(doc["streams"]) - len(doc["unscheduled"])
+    assert placed["implicit"] > placed["explicit"]
+    status, out, err = cli("export", tmp_path / "implicit.json", "--to", "taprio", "--out", tmp_path / "linux",
+                           "--network", net)
+    assert status == 0, err
+    plant = load_plant(net, streams)
+    problem = plant.compile()
+    doc = json.loads((tmp_path / "implicit.json").read_text())
+    gcls = {}
+    for d in build_devices(doc, str(tmp_path / "implicit.json"), plant.network):
+        if d.kind not in ("bridge", "end-station"):
+            continue
+        back = taprio_gcls((tmp_path / "linux" / f"{d.node}.sh").read_text())
+        for p in d.ports:
+            entries = back[p.interface]
+            assert entries is None or len(entries) <= TC_MAX_ENTRIES
+            gcls[p.key] = [(p.cycle_ns, (1 << d.queues) - 1)] if entries is None else entries
+    assert all(re.fullmatch(r"GCL of \S+: class \d is open \d+ ns, its windows last \d+ ns", t)
+               for t in verify_with(problem, doc, gcls))

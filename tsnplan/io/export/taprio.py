@@ -9,7 +9,10 @@ Limits of the consumers, checked before anything is written:
   refuse`` refuses instead);
 - iproute2 builds the message in a 1024-byte buffer: more than ``TC_MAX_ENTRIES`` entries fail
   with "addattr_l ERROR: message exceeded bound of 1024" (measured with iproute2 6.1; re-plan with
-  ``gcl_max_entries: 30`` on the bridge, or ``--long-lists skip`` to write the other ports);
+  ``gcl_max_entries: 30`` and ``implicit_guard: true`` on the bridge, or ``--long-lists skip`` to write
+  the other ports);
+  before refusing, guard bands are made implicit (``implicit_guards``) in the modes where taprio
+  itself starts a frame only if it ends before its gate closes;
 - the cycle may not exceed 2147483647 ns (INT_MAX; newer kernels refuse larger cycle times);
 - the gates may open only the device's traffic classes.
 
@@ -29,7 +32,7 @@ from tsnplan.io.export.devices import Device, DevicePort
 from tsnplan.io.export.shell import command, comment, quote
 
 __all__ = ["ExportOptions", "TC_MAX_ENTRIES", "CYCLE_MAX_NS", "min_interval_ns", "fit_entries",
-           "device_body", "MODES"]
+           "implicit_guards", "device_body", "MODES"]
 
 MODES = ("software", "txtime-assist", "full-offload")
 TC_MAX_ENTRIES = 30
@@ -72,6 +75,26 @@ def fit_entries(entries, minimum: int) -> tuple[list[tuple[int, int]], int]:
         else:
             squeezed.append([d, g])
     return [(d, g) for d, g in squeezed], merged
+
+
+def implicit_guards(entries, scheduled_mask: int) -> tuple[list[tuple[int, int]], int]:
+    """Entries with every all-closed entry that follows an entry opening only unscheduled classes
+    absorbed into it; and how many were.
+
+    Such an entry is the guard band before a window. 802.1Q 8.6.8.4 selects a frame only if it
+    ends before its gate closes, and Linux taprio does so in software and txtime-assist mode
+    (``taprio_entry_allows_tx``, ``find_entry_to_transmit``): extending the unscheduled gates up to
+    the window lets only frames through that end before it opens, so the window stays free.
+    """
+    out: list[list[int]] = []
+    merged = 0
+    for d, g in entries:
+        if g == 0 and out and out[-1][1] and not out[-1][1] & scheduled_mask:
+            out[-1][0] += d
+            merged += 1
+        else:
+            out.append([d, g])
+    return [(d, g) for d, g in out], merged
 
 
 def _fp(device: Device, scheduled: set[int]) -> list[str]:
@@ -128,11 +151,19 @@ def port_lines(device: Device, port: DevicePort, scheduled: set[int], opts: Expo
         if merged:
             notes.append(f"{where}: merged {merged} {'entry' if merged == 1 else 'entries'} shorter than {minimum} ns "
                          "into a neighbouring entry")
+        if len(entries) > TC_MAX_ENTRIES and opts.mode != "full-offload":
+            mask = sum(1 << c for c in scheduled)
+            fewer, guards = implicit_guards(entries, mask)
+            if guards:
+                notes.append(f"{where}: merged {guards} guard {'band' if guards == 1 else 'bands'} into the "
+                             f"entries before them (taprio starts a frame only if it ends before its gate "
+                             f"closes): {len(entries)} -> {len(fewer)} entries")
+                entries = fewer
         if len(entries) > TC_MAX_ENTRIES:
             text = (f"{where}: {len(entries)} entries, but tc carries at most {TC_MAX_ENTRIES} (iproute2's "
                     f"1024-byte message bound); re-plan with gcl_max_entries: {TC_MAX_ENTRIES} on "
-                    f"{device.node}, or send the list over netlink yourself (the bound is iproute2's, "
-                    "not the kernel's)")
+                    f"{device.node} and implicit_guard: true (guard bands left to taprio), or send the list "
+                    "over netlink yourself (the bound is iproute2's, not the kernel's)")
             if opts.long_lists == "skip":
                 notes.append(text + "; port left out")
                 return [comment(f"port {port.key} left out: {len(entries)} entries exceed what tc can carry")]
