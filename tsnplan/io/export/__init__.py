@@ -67,7 +67,8 @@ def _linux_files(doc: dict, devices, per_device: bool, file: str, options: Expor
 
 
 def render(doc: dict, to: str, per_device: bool, file: str, network=None, device_map=None,
-           options: ExportOptions = ExportOptions()) -> tuple[dict[str, str], list[str], list[str]]:
+           options: ExportOptions = ExportOptions(),
+           stream_order: list[str] | None = None) -> tuple[dict[str, str], list[str], list[str]]:
     """``({relative file name: text}, problems, notes)`` of one export; nothing is written."""
     from tsnplan.io.export import inet, tsnkit, yang
     from tsnplan.io.export.devices import build_devices, check_name
@@ -86,17 +87,22 @@ def render(doc: dict, to: str, per_device: bool, file: str, network=None, device
     options = ExportOptions(options.mode, base, options.short_entries, options.long_lists)
     if to == "inet":
         return inet.inet_files(doc, devices, str(doc.get("network", ""))), problems, notes
-    skipped = [d.node for d in devices if d.kind not in CONFIGURED]
+    policed = {d.node for d in devices if d.kind == "5g-bridge" and to == "yang" and per_device
+               and any(g["port"] in {p.key for p in d.ports}
+                       for s in doc["streams"].values() for g in s.get("stream_gates") or [])}
+    skipped = [d.node for d in devices if d.kind not in CONFIGURED and d.node not in policed]
     if skipped:
         notes.append(f"no configuration for {', '.join(skipped)} (5G bridges and T1S segments are configured "
                      "by their own system)")
-    devices = [d for d in devices if d.kind in CONFIGURED]
+    if policed:
+        notes.append(f"{', '.join(sorted(policed))}: 802.1Qci stream gates only (the 5G system runs the rest)")
+    devices = [d for d in devices if d.kind in CONFIGURED or d.node in policed]
     files: dict[str, str] = {}
     if to == "yang" and not per_device:
         files[""] = yang.to_json(yang.plant_document(devices, base, problems))
     elif to == "yang":
         for d in devices:
-            document = yang.device_document(d, base, problems)
+            document = yang.device_document(d, base, problems, doc, stream_order)
             name = check_name(d.node, file, f"node {d.node!r}")
             files[f"{name}.json"], files[f"{name}.xml"] = yang.to_json(document), yang.to_xml(document)
     else:
@@ -124,7 +130,8 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 def export_schedule(path: str | Path, to: str, out: str | Path | None = None, *, out_dir: str | Path | None = None,
-                    network=None, device_map=None, options: ExportOptions = ExportOptions()) -> ExportResult:
+                    network=None, device_map=None, options: ExportOptions = ExportOptions(),
+                    stream_order: list[str] | None = None) -> ExportResult:
     """Write the ``to`` format of the schedule in ``path`` to ``out`` (one output) or ``out_dir``
     (per device); refuses, writing nothing, when any device or port cannot be represented."""
     from tsnplan.io.schedule_json import load_schedule_doc
@@ -139,7 +146,7 @@ def export_schedule(path: str | Path, to: str, out: str | Path | None = None, *,
     if not to_stdout and _same_file(source, target):
         raise InputError([Problem(str(target), "", "is the schedule being exported; choose another output")])
     try:
-        files, problems, notes = render(doc, to, per_device, str(path), network, device_map, options)
+        files, problems, notes = render(doc, to, per_device, str(path), network, device_map, options, stream_order)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, ZeroDivisionError, OverflowError) as exc:
         raise InputError([Problem(str(path), "", f"malformed schedule: {type(exc).__name__}: {exc}")]) from None
     if problems:
