@@ -331,3 +331,59 @@ def test_a_plan_for_taprio_deploys_and_places_more_than_explicit_guards(cli, tmp
             gcls[p.key] = [(p.cycle_ns, (1 << d.queues) - 1)] if entries is None else entries
     assert all(re.fullmatch(r"GCL of \S+: class \d is open \d+ ns, its windows last \d+ ns", t)
                for t in verify_with(problem, doc, gcls))
+
+
+def _cbs_export(cli, scheduled, out, *extra):
+    plant, problem, path, _ = scheduled["process-plant"]
+    streams = TOPOLOGIES / "process-plant" / "streams.yaml"
+    status, _, err = cli("export", path, "--to", "taprio", "--out", out, "--network", net_of("process-plant"),
+                         "--streams", streams, "--long-lists", "skip", *extra)
+    assert status == 0, err
+    return plant, problem
+
+
+def test_cbs_shapes_the_queues_the_budget_and_emulator_shape(cli, scheduled, tmp_path):
+    """process-plant (cbs bridges): a cbs qdisc on exactly the (port, class) queues model.shaping
+    shapes, the idle slope its reservation rounded up to kbit/s, send slope = idle slope - rate,
+    credits of the right sign; without the stream file a note says no shapers were written."""
+    from tsnplan.model.shaping import cbs_shaping
+    plant, problem = _cbs_export(cli, scheduled, tmp_path / "a")
+    shaping = cbs_shaping(problem)
+    ports = {(d.node, p.interface): p.key for d in build_devices(scheduled["process-plant"][3], "s", plant.network)
+             for p in d.ports}
+    found = {}
+    for script in sorted((tmp_path / "a").glob("*.sh")):
+        for argv in script_commands(script.read_text()):
+            if "cbs" in argv:
+                key = ports[(script.stem, argv[argv.index("dev") + 1])]
+                c = int(argv[argv.index("parent") + 1].split(":")[1]) - 1
+                values = {k: int(argv[argv.index(k) + 1]) for k in ("idleslope", "sendslope", "hicredit", "locredit")}
+                found[(key, c)] = values
+    p_of = problem.port_index
+    configured = {k for k in found} | {
+        (problem.port_names[p], c) for p, c in zip(*shaping.idle_slope_bps.nonzero())
+        if (tmp_path / "a" / f"{problem.port_names[p].split('->')[0]}.sh").exists()}
+    assert found and set(found) == configured
+    for (key, c), v in found.items():
+        idle = int(shaping.idle_slope_bps[p_of[key], c])
+        assert v["idleslope"] == -(-idle // 1000)
+        assert v["sendslope"] == v["idleslope"] - int(problem.port_rate_bps[p_of[key]]) // 1000
+        assert v["hicredit"] > 0 > v["locredit"]
+    status, out, _ = cli("export", scheduled["process-plant"][2], "--to", "taprio", "--out", tmp_path / "b",
+                         "--network", net_of("process-plant"), "--long-lists", "skip")
+    assert status == 0 and "no cbs qdiscs written" in out
+    assert not any("cbs" in a for s in (tmp_path / "b").glob("*.sh") for a in script_commands(s.read_text()))
+
+
+def test_tc_parses_the_cbs_commands(cli, scheduled, tmp_path, netns):
+    ns, _ = netns
+    _cbs_export(cli, scheduled, tmp_path / "a", "--mode", "full-offload")
+    count = 0
+    for script in sorted((tmp_path / "a").glob("*.sh")):
+        for argv in script_commands(script.read_text()):
+            if "cbs" in argv:
+                argv[argv.index("dev") + 1] = "v0"
+                code, parser, lines = _tc(ns, argv)
+                assert code in (0, 2) and not parser, (script.name, argv, lines)
+                count += 1
+    assert count

@@ -124,8 +124,9 @@ def _qdisc(device: Device, port: DevicePort, entries, scheduled: set[int], opts:
 
 
 def port_lines(device: Device, port: DevicePort, scheduled: set[int], opts: ExportOptions,
-               problems: list[str], notes: list[str]) -> list[str]:
-    """Shell lines configuring one port (empty when the port is refused; the reason in ``problems``)."""
+               problems: list[str], notes: list[str], shapers: dict | None = None) -> list[str]:
+    """Shell lines configuring one port (empty when the port is refused; the reason in ``problems``);
+    ``shapers``: traffic class -> (idleslope, sendslope, hicredit, locredit) of its cbs qdisc."""
     where = f"{device.node}: port {port.key} ({port.interface})"
     entries = list(port.entries)
     if len(entries) > 1:
@@ -184,14 +185,23 @@ def port_lines(device: Device, port: DevicePort, scheduled: set[int], opts: Expo
         for c in sorted(scheduled):
             lines.append(command(["tc", "qdisc", "replace", "dev", port.interface, "parent", f"100:{c + 1}", "etf",
                                   "clockid", "CLOCK_TAI", "delta", device.txtime_delay, "offload", "skip_sock_check"]))
+    for c, (idle, send, hi, lo) in sorted((shapers or {}).items()):
+        if c >= device.queues or c in scheduled:
+            problems.append(f"{where}: class {c} is both shaped and {'gated' if c in scheduled else 'missing'}")
+            continue
+        lines.append(command(["tc", "qdisc", "replace", "dev", port.interface, "parent", f"100:{c + 1}", "cbs",
+                              "idleslope", idle, "sendslope", send, "hicredit", hi, "locredit", lo,
+                              "offload", 1 if opts.mode == "full-offload" else 0]))
     lines.append("fi")
     return lines
 
 
 def device_body(device: Device, scheduled_by_port: dict[str, set[int]], opts: ExportOptions,
-                problems: list[str], notes: list[str]) -> list[str]:
-    """Lines of every port of ``device``; ``scheduled_by_port``: the classes its gates open for windows."""
+                problems: list[str], notes: list[str], shapers_by_port: dict | None = None) -> list[str]:
+    """Lines of every port of ``device``; ``scheduled_by_port``: the classes its gates open for windows;
+    ``shapers_by_port``: the cbs shapers of each port (``cbs.cbs_parameters``)."""
     body: list[str] = []
     for port in device.ports:
-        body += port_lines(device, port, scheduled_by_port.get(port.key, set()), opts, problems, notes)
+        body += port_lines(device, port, scheduled_by_port.get(port.key, set()), opts, problems, notes,
+                           (shapers_by_port or {}).get(port.key))
     return body
