@@ -331,6 +331,12 @@ def test_a_plan_for_taprio_deploys_and_places_more_than_explicit_guards(cli, tmp
             gcls[p.key] = [(p.cycle_ns, (1 << d.queues) - 1)] if entries is None else entries
     assert all(re.fullmatch(r"GCL of \S+: class \d is open \d+ ns, its windows last \d+ ns", t)
                for t in verify_with(problem, doc, gcls))
+    # without guard entries, only the frame-fits check keeps unscheduled frames out of the windows
+    status, out, err = cli("emulate", net, streams, "--schedule", tmp_path / "implicit.json", "--duration", "100ms",
+                           "--background", "50%", "--vary", "--json")
+    assert status == 0, err
+    listeners = [v for s in json.loads(out)["streams"].values() for v in s["listeners"].values()]
+    assert listeners and not any(v["lost"] or v["deadline_misses"] for v in listeners)
 
 
 def _cbs_export(cli, scheduled, out, *extra):
