@@ -81,11 +81,12 @@ def render(doc: dict, to: str, per_device: bool, file: str, network=None, device
     devices = build_devices(doc, file, network, device_map)
     problems: list[str] = []
     notes: list[str] = []
-    stream_order = shapers = None
+    stream_order = shapers = vlans = None
     if plant is not None:
         from tsnplan.io.export.cbs import cbs_parameters
         problem = plant.compile()
         stream_order, shapers = list(problem.stream_ids), cbs_parameters(problem)
+        vlans = {s.id: s.vlan for s in plant.streams.streams}
     elif to == "taprio" and network is not None and any(Feature.CBS in n.features for n in network.nodes):
         notes.append("the plant shapes SR classes (cbs) but no stream file was given (--streams): "
                      "no cbs qdiscs written")
@@ -112,7 +113,7 @@ def render(doc: dict, to: str, per_device: bool, file: str, network=None, device
         files[""] = yang.to_json(yang.plant_document(devices, base, problems))
     elif to == "yang":
         for d in devices:
-            document = yang.device_document(d, base, problems, doc, stream_order)
+            document = yang.device_document(d, base, problems, doc, stream_order, vlans)
             name = check_name(d.node, file, f"node {d.node!r}")
             files[f"{name}.json"], files[f"{name}.xml"] = yang.to_json(document), yang.to_xml(document)
     else:

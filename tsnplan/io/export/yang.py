@@ -92,7 +92,7 @@ def _traffic_class_table(queues: int) -> dict:
 
 
 def device_document(device: Device, base_time_ns: int, problems: list[str], doc: dict | None = None,
-                    stream_order: list[str] | None = None) -> dict:
+                    stream_order: list[str] | None = None, vlans: dict[str, int] | None = None) -> dict:
     """The configuration document of one device (RFC 7951 JSON as a dict); with the schedule ``doc``
     also its FRER, stream identification and PSFP (``yang_streams``). A 5G bridge gets only the
     latter: its gates are the 5G system's own."""
@@ -114,8 +114,8 @@ def device_document(device: Device, base_time_ns: int, problems: list[str], doc:
     if doc is None:
         return out
     handles = yang_streams.stream_handles(doc, stream_order)
-    identities, frer = yang_streams.frer_config(doc, device, handles, problems)
-    policed, psfp = yang_streams.psfp_config(doc, device, handles, base_time_ns, rational, problems)
+    identities, frer = yang_streams.frer_config(doc, device, handles, vlans or {}, problems)
+    policed, psfp = yang_streams.psfp_config(doc, device, handles, vlans or {}, base_time_ns, rational, problems)
     for i, entry in enumerate(policed):
         entry["index"] = len(identities) + i
     identities += policed

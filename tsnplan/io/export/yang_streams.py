@@ -3,7 +3,8 @@
 Streams are identified by destination MAC and VLAN (802.1CB null stream identification). A
 schedule.json carries no addresses, so they are derived as the emulator's frames carry them
 (``tsnplan/emulate/frames.py``): destination ``01`` followed by the stream's index (5 bytes,
-big-endian), VLAN 100 (the streams file's default), tagged; the stream handle is that index too.
+big-endian), the stream's VLAN (from the stream file; else 100, its default), tagged; the stream
+handle is that index too.
 The index is the stream's position in the plant's stream file (``export --streams``; the
 emulator's index when every stream has a route), else its position in schedule.json, which
 leaves out unscheduled streams and then differs from the emulator's frames.
@@ -38,10 +39,10 @@ def destination_mac(handle: int) -> str:
     return "-".join(f"{b:02X}" for b in (1, *((handle >> s) & 0xFF for s in (32, 24, 16, 8, 0))))
 
 
-def _identity(index: int, handle: int, facing: str, direction: str, ports: list[str]) -> dict:
+def _identity(index: int, handle: int, facing: str, direction: str, ports: list[str], vlan: int) -> dict:
     return {"index": index, "handle": handle, facing: {direction: ports},
             "null-stream-identification": {"destination-mac": destination_mac(handle), "tagged": "tagged",
-                                           "vlan": VLAN}}
+                                           "vlan": vlan}}
 
 
 def _frer_roles(doc: dict, node: str):
@@ -71,8 +72,10 @@ def _frer_roles(doc: dict, node: str):
     return [(sid, role, before, after) for (sid, role), (before, after) in roles.items()]
 
 
-def frer_config(doc: dict, device: Device, handles: dict[str, int], problems: list[str]) -> tuple[list[dict], dict]:
-    """(stream-identity entries, frer container) of ``device``; both empty without replicas."""
+def frer_config(doc: dict, device: Device, handles: dict[str, int], vlans: dict[str, int],
+                problems: list[str]) -> tuple[list[dict], dict]:
+    """(stream-identity entries, frer container) of ``device``; both empty without replicas.
+    ``vlans``: stream -> VLAN from the stream file (VLAN 100 for a stream not in it)."""
     iface = {p.neighbour: p.interface for p in device.ports}
     identities, generation, recovery = [], [], []
     seq_id: dict[tuple[str, bool], dict] = {}
@@ -102,7 +105,7 @@ def frer_config(doc: dict, device: Device, handles: dict[str, int], problems: li
             egress = ports(after)
             if egress is None:
                 continue
-            identities.append(_identity(index, h, "out-facing", "output-port", egress))
+            identities.append(_identity(index, h, "out-facing", "output-port", egress, vlans.get(sid, VLAN)))
             generation.append({"index": h, "stream": [h], "direction-out-facing": True})
             for port in egress:
                 identify(port, True, h, True)
@@ -114,11 +117,11 @@ def frer_config(doc: dict, device: Device, handles: dict[str, int], problems: li
                 identify(port, False, h, False)
             egress = ports(after) if after else None
             if egress:
-                identities.append(_identity(index, h, "out-facing", "output-port", egress))
+                identities.append(_identity(index, h, "out-facing", "output-port", egress, vlans.get(sid, VLAN)))
                 recovery.append({"index": h, "stream": [h], "port": egress, "direction-out-facing": True,
                                  "algorithm": {"vector": {}}, "history-length": 2})
             else:
-                identities.append(_identity(index, h, "in-facing", "input-port", ingress))
+                identities.append(_identity(index, h, "in-facing", "input-port", ingress, vlans.get(sid, VLAN)))
                 recovery.append({"index": h, "stream": [h], "port": ingress, "direction-out-facing": False,
                                  "algorithm": {"vector": {}}, "history-length": 2})
     frer = {}
@@ -161,8 +164,8 @@ def _gate_entries(intervals: list[tuple[int, int, int]], cycle: int) -> list[tup
     return out
 
 
-def psfp_config(doc: dict, device: Device, handles: dict[str, int], base_time_ns: int, rational,
-                problems: list[str]) -> tuple[list[dict], dict]:
+def psfp_config(doc: dict, device: Device, handles: dict[str, int], vlans: dict[str, int], base_time_ns: int,
+                rational, problems: list[str]) -> tuple[list[dict], dict]:
     """(stream-identity entries, PSFP parameters of the bridge component) of ``device``."""
     by_key = {p.key: p for p in device.ports}
     hyper = int(doc["hyperperiod_ns"])
@@ -185,7 +188,7 @@ def psfp_config(doc: dict, device: Device, handles: dict[str, int], base_time_ns
         if len(entries) > device.list_max:
             problems.append(f"{device.node}: stream gate of {sid} on {key}: {len(entries)} entries, the device "
                             f"holds {device.list_max} (supported-list-max)")
-        identities.append(_identity(n, h, "out-facing", "output-port", [port.interface]))
+        identities.append(_identity(n, h, "out-facing", "output-port", [port.interface], vlans.get(sid, VLAN)))
         filters.append({"stream-filter-instance-id": n, "stream-handle": h, "priority-spec": "wildcard",
                         "max-sdu-size": 0, "stream-gate-ref": n})
         control = []
