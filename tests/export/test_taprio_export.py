@@ -12,10 +12,11 @@ import uuid
 import pytest
 from hypothesis import given, strategies as st
 
-from export.conftest import PLANTS, net_of
+from export.conftest import PLANTS, TOPOLOGIES, net_of
 from export.readback import script_commands, taprio_gcls, verify_with
 from tsnplan.io.export.devices import build_devices
-from tsnplan.io.export.taprio import TC_MAX_ENTRIES, fit_entries, min_interval_ns
+from tsnplan.io.plant import load_plant
+from tsnplan.io.export.taprio import TC_MAX_ENTRIES, fit_entries, implicit_guards, min_interval_ns
 
 
 def test_min_interval_is_a_60_byte_frame():
@@ -268,3 +269,129 @@ def test_a_mode_the_hardware_lacks_is_refused(cli, scheduled, tmp_path):
     status, _, err = cli(*args, "--mode", "full-offload")
     assert status == 2 and "sw-capper" in err and "not full-offload" in err and not (tmp_path / "o").exists()
     assert cli(*args, "--mode", "software")[0] == 0
+
+
+@given(st.lists(st.tuples(st.integers(1, 5000), st.integers(0, 255)), min_size=1, max_size=40),
+       st.integers(1, 255))
+def test_implicit_guards_only_extend_unscheduled_gates_up_to_a_window(entries, scheduled_mask):
+    """A closed entry is absorbed only by an entry before it that opens no scheduled class: windows
+    keep their start, end and gates, and no scheduled class opens earlier."""
+    out, merged = implicit_guards(entries, scheduled_mask)
+    assert sum(d for d, _ in out) == sum(d for d, _ in entries) and len(out) == len(entries) - merged
+
+    def opening(es):
+        t, spans = 0, []
+        for d, g in es:
+            spans.append((t, t + d, g))
+            t += d
+        return spans
+    before = opening(entries)
+    after = opening(out)
+    assert [s for s in after if s[2] & scheduled_mask] == [s for s in before if s[2] & scheduled_mask]
+    for a, b, g in after:
+        if not g & scheduled_mask:
+            assert all(x[2] in (0, g) for x in before if a <= x[0] < b)
+
+
+def _plant_for_taprio(tmp_path, name: str):
+    """The shipped plant with every bridge declared as Linux taprio: 30 entries, implicit guard bands."""
+    text = net_of(name).read_text()
+    text = re.sub(r"gcl_max_entries: *\d+", f"gcl_max_entries: {TC_MAX_ENTRIES}, implicit_guard: true", text)
+    path = tmp_path / f"{name}-taprio.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_a_plan_for_taprio_deploys_and_places_more_than_explicit_guards(cli, tmp_path):
+    """body-shop-cell planned for 30 entries with implicit guard bands: every list fits tc (no
+    refusal, no skip), read back it verifies, and more streams fit than with explicit guard bands."""
+    net = _plant_for_taprio(tmp_path, "body-shop-cell")
+    streams = TOPOLOGIES / "body-shop-cell" / "streams.yaml"
+    placed = {}
+    for label, network in (("implicit", net), ("explicit", tmp_path / "explicit.yaml")):
+        if label == "explicit":
+            network.write_text(net.read_text().replace(", implicit_guard: true", ""))
+        status, _, err = cli("schedule", network, streams, "-o", tmp_path / f"{label}.json")
+        assert status in (0, 1), err
+        doc = json.loads((tmp_path / f"{label}.json").read_text())
+        placed[label] = len(doc["streams"]) - len(doc["unscheduled"])
+    assert placed["implicit"] > placed["explicit"]
+    status, out, err = cli("export", tmp_path / "implicit.json", "--to", "taprio", "--out", tmp_path / "linux",
+                           "--network", net)
+    assert status == 0, err
+    plant = load_plant(net, streams)
+    problem = plant.compile()
+    doc = json.loads((tmp_path / "implicit.json").read_text())
+    gcls = {}
+    for d in build_devices(doc, str(tmp_path / "implicit.json"), plant.network):
+        if d.kind not in ("bridge", "end-station"):
+            continue
+        back = taprio_gcls((tmp_path / "linux" / f"{d.node}.sh").read_text())
+        for p in d.ports:
+            entries = back[p.interface]
+            assert entries is None or len(entries) <= TC_MAX_ENTRIES
+            gcls[p.key] = [(p.cycle_ns, (1 << d.queues) - 1)] if entries is None else entries
+    assert all(re.fullmatch(r"GCL of \S+: class \d is open \d+ ns, its windows last \d+ ns", t)
+               for t in verify_with(problem, doc, gcls))
+    # without guard entries, only the frame-fits check keeps unscheduled frames out of the windows
+    status, out, err = cli("emulate", net, streams, "--schedule", tmp_path / "implicit.json", "--duration", "100ms",
+                           "--background", "50%", "--vary", "--json")
+    assert status == 0, err
+    listeners = [v for s in json.loads(out)["streams"].values() for v in s["listeners"].values()]
+    assert listeners and not any(v["lost"] or v["deadline_misses"] for v in listeners)
+
+
+def _cbs_export(cli, scheduled, out, *extra):
+    plant, problem, path, _ = scheduled["process-plant"]
+    streams = TOPOLOGIES / "process-plant" / "streams.yaml"
+    status, _, err = cli("export", path, "--to", "taprio", "--out", out, "--network", net_of("process-plant"),
+                         "--streams", streams, "--long-lists", "skip", *extra)
+    assert status == 0, err
+    return plant, problem
+
+
+def test_cbs_shapes_the_queues_the_budget_and_emulator_shape(cli, scheduled, tmp_path):
+    """process-plant (cbs bridges): a cbs qdisc on exactly the (port, class) queues model.shaping
+    shapes, the idle slope its reservation rounded up to kbit/s, send slope = idle slope - rate,
+    credits of the right sign; without the stream file a note says no shapers were written."""
+    from tsnplan.model.shaping import cbs_shaping
+    plant, problem = _cbs_export(cli, scheduled, tmp_path / "a")
+    shaping = cbs_shaping(problem)
+    ports = {(d.node, p.interface): p.key for d in build_devices(scheduled["process-plant"][3], "s", plant.network)
+             for p in d.ports}
+    found = {}
+    for script in sorted((tmp_path / "a").glob("*.sh")):
+        for argv in script_commands(script.read_text()):
+            if "cbs" in argv:
+                key = ports[(script.stem, argv[argv.index("dev") + 1])]
+                c = int(argv[argv.index("parent") + 1].split(":")[1]) - 1
+                values = {k: int(argv[argv.index(k) + 1]) for k in ("idleslope", "sendslope", "hicredit", "locredit")}
+                found[(key, c)] = values
+    p_of = problem.port_index
+    configured = {k for k in found} | {
+        (problem.port_names[p], c) for p, c in zip(*shaping.idle_slope_bps.nonzero())
+        if (tmp_path / "a" / f"{problem.port_names[p].split('->')[0]}.sh").exists()}
+    assert found and set(found) == configured
+    for (key, c), v in found.items():
+        idle = int(shaping.idle_slope_bps[p_of[key], c])
+        assert v["idleslope"] == -(-idle // 1000)
+        assert v["sendslope"] == v["idleslope"] - int(problem.port_rate_bps[p_of[key]]) // 1000
+        assert v["hicredit"] > 0 > v["locredit"]
+    status, out, _ = cli("export", scheduled["process-plant"][2], "--to", "taprio", "--out", tmp_path / "b",
+                         "--network", net_of("process-plant"), "--long-lists", "skip")
+    assert status == 0 and "no cbs qdiscs written" in out
+    assert not any("cbs" in a for s in (tmp_path / "b").glob("*.sh") for a in script_commands(s.read_text()))
+
+
+def test_tc_parses_the_cbs_commands(cli, scheduled, tmp_path, netns):
+    ns, _ = netns
+    _cbs_export(cli, scheduled, tmp_path / "a", "--mode", "full-offload")
+    count = 0
+    for script in sorted((tmp_path / "a").glob("*.sh")):
+        for argv in script_commands(script.read_text()):
+            if "cbs" in argv:
+                argv[argv.index("dev") + 1] = "v0"
+                code, parser, lines = _tc(ns, argv)
+                assert code in (0, 2) and not parser, (script.name, argv, lines)
+                count += 1
+    assert count

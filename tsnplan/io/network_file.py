@@ -29,7 +29,7 @@ NODE_DEFAULTS: dict[NodeKind, dict] = {
 
 _NODE_KEYS = {"kind", "processing", "queues", "features", "gcl_max_entries", "gcl_granularity",
               "cut_through", "profile", "ds_tt_residence", "nw_tt_residence", "hold_and_forward",
-              "plca", "description", "id", "processing_min", "release_jitter"}
+              "plca", "description", "id", "processing_min", "release_jitter", "implicit_guard"}
 _LINK_KEYS = {"ends", "medium", "rate", "length", "propagation", "phy_latency", "plca_id", "description"}
 _PLCA_KEYS = {"node_count", "to_timer", "burst_count", "burst_timer"}
 #: Largest processing, residence, propagation or PHY delay of one node or link (10 s): with at
@@ -222,6 +222,7 @@ def _read_node(node_id, spec, line, file, defaults, user_profiles, problems) -> 
         gcl_max_entries=values.integer("gcl_max_entries", default=1024, lo=2, hi=2**20),
         gcl_granularity_ns=values.get("gcl_granularity", _positive_time, default=1),
         cut_through=values.flag("cut_through"),
+        implicit_guard=values.flag("implicit_guard"),
         profile=profile if kind is NodeKind.BRIDGE_5G else None,
         ds_tt_residence_ns=values.get("ds_tt_residence", _delay, default=0),
         nw_tt_residence_ns=values.get("nw_tt_residence", _delay, default=0),

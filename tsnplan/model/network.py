@@ -52,6 +52,7 @@ class Node:
     features: frozenset[Feature] = frozenset()
     gcl_max_entries: int = 1024
     gcl_granularity_ns: int = 1
+    implicit_guard: bool = False               # gates start a frame only if it ends before they close
     cut_through: bool = False
     profile: str | None = None                 # 5G delay profile name
     ds_tt_residence_ns: int = 0                # 5G: UE + DS-TT residence

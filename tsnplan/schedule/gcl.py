@@ -8,8 +8,10 @@ During a window only its hop's traffic class is open (``hop_class``). Outside wi
 the port gates are closed and its other classes are open, except during a guard band of one
 maximum-size frame (1522 B + preamble + IFG at the port rate) before every window, where every
 gate is closed: an unscheduled frame that starts before the guard always ends before the window,
-so no length-aware (taprio-style) check is assumed in the bridge. Adjacent windows of one class
-merge into one entry. The kernel bounds the entry count with the same rules (``listsched.pyx``).
+so no length-aware (taprio-style) check is assumed in the bridge; a node that declares
+``implicit_guard`` has that check, and its ports get no guard band (``layout.implicit_guard``).
+Adjacent windows of one class merge into one entry. The kernel bounds the entry count with the
+same rules (``listsched.pyx``).
 """
 from __future__ import annotations
 

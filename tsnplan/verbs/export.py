@@ -57,6 +57,9 @@ def add_arguments(parser) -> None:
                              "(tsnkit, inet)")
     parser.add_argument("--out", dest="out_dir", metavar="DIR", help="one file per device in DIR, named by node")
     parser.add_argument("--network", metavar="NET", help="the plant's network file: node kinds, queues, features, PLCA")
+    parser.add_argument("--streams", metavar="STREAMS",
+                        help="the plant's stream file (with --network): stream handles and MAC addresses as the "
+                             "emulator's frames carry them (yang), cbs shapers of the SR classes (taprio)")
     parser.add_argument("--interfaces", metavar="MAP", help="device map YAML: interface names, queues, capabilities")
     parser.add_argument("--mode", choices=("software", "txtime-assist", "full-offload"), default="software",
                         help="taprio offload (default software)")
@@ -75,15 +78,19 @@ def run(args, console) -> ExitStatus:
     if (args.out is None) == (args.out_dir is None):
         raise UsageError("export: give either OUT (one output) or --out DIR (one file per device)")
     base = _base_time_ns(args.base_time, parse_time_ns)
-    network = device_map = None
+    network = device_map = plant = None
+    if args.streams and not args.network:
+        raise UsageError("export: --streams needs --network")
     if args.network:
         from tsnplan.io.plant import load_plant
-        network = load_plant(args.network).network
+        loaded = load_plant(args.network, args.streams) if args.streams else load_plant(args.network)
+        network = loaded.network
+        plant = loaded if args.streams else None
     if args.interfaces:
         from tsnplan.io.export.devices import read_device_map
         device_map = read_device_map(args.interfaces)
     result = export_schedule(args.schedule, args.to, args.out, out_dir=args.out_dir, network=network,
-                             device_map=device_map,
+                             device_map=device_map, plant=plant,
                              options=ExportOptions(args.mode, base, args.short_entries, args.long_lists))
     if args.json:
         print_json({"format": "tsnplan-export/1", "to": args.to, "files": [str(p) for p in result.files],

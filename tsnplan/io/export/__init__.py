@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tsnplan.errors import InputError, Problem
+from tsnplan.model.network import Feature
 from tsnplan.io.export.taprio import ExportOptions
 
 __all__ = ["export_schedule", "ExportOptions", "ExportResult", "render"]
@@ -34,7 +35,7 @@ class ExportResult:
 
 
 def _linux_files(doc: dict, devices, per_device: bool, file: str, options: ExportOptions,
-                 problems: list[str], notes: list[str]) -> dict[str, str]:
+                 problems: list[str], notes: list[str], shapers: dict | None = None) -> dict[str, str]:
     from tsnplan.io.export import launch, ptp4l, taprio
     from tsnplan.io.export.devices import check_name
     from tsnplan.io.export.shell import quote, script
@@ -50,7 +51,7 @@ def _linux_files(doc: dict, devices, per_device: bool, file: str, options: Expor
     if per_device:
         for d in devices:
             name = check_name(d.node, file, f"node {d.node!r}")
-            body = taprio.device_body(d, classes, options, problems, notes)
+            body = taprio.device_body(d, classes, options, problems, notes, shapers)
             files[f"{name}.sh"] = script([f"device {d.node}: run as root on it", *header], body)
             files[f"{name}.ptp4l.conf"] = ptp4l.ptp4l_config(d, str(doc.get("network", "")))
             rows = launch.launch_rows(doc, d, launch_classes)
@@ -59,7 +60,7 @@ def _linux_files(doc: dict, devices, per_device: bool, file: str, options: Expor
         return files
     body = ['node="${TSNPLAN_NODE:-$(hostname)}"', 'case "$node" in']
     for d in devices:
-        lines = taprio.device_body(d, classes, options, problems, notes)
+        lines = taprio.device_body(d, classes, options, problems, notes, shapers)
         if lines:
             body += [f"{quote(d.node)})", *lines, "  ;;"]
     body += ["*) echo \"tsnplan: no ports of node $node in this schedule\" >&2 ;;", "esac"]
@@ -67,8 +68,10 @@ def _linux_files(doc: dict, devices, per_device: bool, file: str, options: Expor
 
 
 def render(doc: dict, to: str, per_device: bool, file: str, network=None, device_map=None,
-           options: ExportOptions = ExportOptions()) -> tuple[dict[str, str], list[str], list[str]]:
-    """``({relative file name: text}, problems, notes)`` of one export; nothing is written."""
+           options: ExportOptions = ExportOptions(),
+           plant=None) -> tuple[dict[str, str], list[str], list[str]]:
+    """``({relative file name: text}, problems, notes)`` of one export; nothing is written. ``plant``
+    (network and streams): stream handles as the emulator numbers streams, and the cbs shapers."""
     from tsnplan.io.export import inet, tsnkit, yang
     from tsnplan.io.export.devices import build_devices, check_name
 
@@ -78,6 +81,15 @@ def render(doc: dict, to: str, per_device: bool, file: str, network=None, device
     devices = build_devices(doc, file, network, device_map)
     problems: list[str] = []
     notes: list[str] = []
+    stream_order = shapers = vlans = None
+    if plant is not None:
+        from tsnplan.io.export.cbs import cbs_parameters
+        problem = plant.compile()
+        stream_order, shapers = list(problem.stream_ids), cbs_parameters(problem)
+        vlans = {s.id: s.vlan for s in plant.streams.streams}
+    elif to == "taprio" and network is not None and any(Feature.CBS in n.features for n in network.nodes):
+        notes.append("the plant shapes SR classes (cbs) but no stream file was given (--streams): "
+                     "no cbs qdiscs written")
     hyper = int(doc["hyperperiod_ns"])
     base = -(-options.base_time_ns // hyper) * hyper
     if base != options.base_time_ns:
@@ -86,21 +98,26 @@ def render(doc: dict, to: str, per_device: bool, file: str, network=None, device
     options = ExportOptions(options.mode, base, options.short_entries, options.long_lists)
     if to == "inet":
         return inet.inet_files(doc, devices, str(doc.get("network", ""))), problems, notes
-    skipped = [d.node for d in devices if d.kind not in CONFIGURED]
+    policed = {d.node for d in devices if d.kind == "5g-bridge" and to == "yang" and per_device
+               and any(g["port"] in {p.key for p in d.ports}
+                       for s in doc["streams"].values() for g in s.get("stream_gates") or [])}
+    skipped = [d.node for d in devices if d.kind not in CONFIGURED and d.node not in policed]
     if skipped:
         notes.append(f"no configuration for {', '.join(skipped)} (5G bridges and T1S segments are configured "
                      "by their own system)")
-    devices = [d for d in devices if d.kind in CONFIGURED]
+    if policed:
+        notes.append(f"{', '.join(sorted(policed))}: 802.1Qci stream gates only (the 5G system runs the rest)")
+    devices = [d for d in devices if d.kind in CONFIGURED or d.node in policed]
     files: dict[str, str] = {}
     if to == "yang" and not per_device:
         files[""] = yang.to_json(yang.plant_document(devices, base, problems))
     elif to == "yang":
         for d in devices:
-            document = yang.device_document(d, base, problems)
+            document = yang.device_document(d, base, problems, doc, stream_order, vlans)
             name = check_name(d.node, file, f"node {d.node!r}")
             files[f"{name}.json"], files[f"{name}.xml"] = yang.to_json(document), yang.to_xml(document)
     else:
-        files = _linux_files(doc, devices, per_device, file, options, problems, notes)
+        files = _linux_files(doc, devices, per_device, file, options, problems, notes, shapers)
     return files, problems, notes
 
 
@@ -124,7 +141,8 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 def export_schedule(path: str | Path, to: str, out: str | Path | None = None, *, out_dir: str | Path | None = None,
-                    network=None, device_map=None, options: ExportOptions = ExportOptions()) -> ExportResult:
+                    network=None, device_map=None, options: ExportOptions = ExportOptions(),
+                    plant=None) -> ExportResult:
     """Write the ``to`` format of the schedule in ``path`` to ``out`` (one output) or ``out_dir``
     (per device); refuses, writing nothing, when any device or port cannot be represented."""
     from tsnplan.io.schedule_json import load_schedule_doc
@@ -139,7 +157,7 @@ def export_schedule(path: str | Path, to: str, out: str | Path | None = None, *,
     if not to_stdout and _same_file(source, target):
         raise InputError([Problem(str(target), "", "is the schedule being exported; choose another output")])
     try:
-        files, problems, notes = render(doc, to, per_device, str(path), network, device_map, options)
+        files, problems, notes = render(doc, to, per_device, str(path), network, device_map, options, plant)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, ZeroDivisionError, OverflowError) as exc:
         raise InputError([Problem(str(path), "", f"malformed schedule: {type(exc).__name__}: {exc}")]) from None
     if problems:

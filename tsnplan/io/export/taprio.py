@@ -9,7 +9,10 @@ Limits of the consumers, checked before anything is written:
   refuse`` refuses instead);
 - iproute2 builds the message in a 1024-byte buffer: more than ``TC_MAX_ENTRIES`` entries fail
   with "addattr_l ERROR: message exceeded bound of 1024" (measured with iproute2 6.1; re-plan with
-  ``gcl_max_entries: 30`` on the bridge, or ``--long-lists skip`` to write the other ports);
+  ``gcl_max_entries: 30`` and ``implicit_guard: true`` on the bridge, or ``--long-lists skip`` to write
+  the other ports);
+  before refusing, guard bands are made implicit (``implicit_guards``) in the modes where taprio
+  itself starts a frame only if it ends before its gate closes;
 - the cycle may not exceed 2147483647 ns (INT_MAX; newer kernels refuse larger cycle times);
 - the gates may open only the device's traffic classes.
 
@@ -29,7 +32,7 @@ from tsnplan.io.export.devices import Device, DevicePort
 from tsnplan.io.export.shell import command, comment, quote
 
 __all__ = ["ExportOptions", "TC_MAX_ENTRIES", "CYCLE_MAX_NS", "min_interval_ns", "fit_entries",
-           "device_body", "MODES"]
+           "implicit_guards", "device_body", "MODES"]
 
 MODES = ("software", "txtime-assist", "full-offload")
 TC_MAX_ENTRIES = 30
@@ -74,6 +77,26 @@ def fit_entries(entries, minimum: int) -> tuple[list[tuple[int, int]], int]:
     return [(d, g) for d, g in squeezed], merged
 
 
+def implicit_guards(entries, scheduled_mask: int) -> tuple[list[tuple[int, int]], int]:
+    """Entries with every all-closed entry that follows an entry opening only unscheduled classes
+    absorbed into it; and how many were.
+
+    Such an entry is the guard band before a window. 802.1Q 8.6.8.4 selects a frame only if it
+    ends before its gate closes, and Linux taprio does so in software and txtime-assist mode
+    (``taprio_entry_allows_tx``, ``find_entry_to_transmit``): extending the unscheduled gates up to
+    the window lets only frames through that end before it opens, so the window stays free.
+    """
+    out: list[list[int]] = []
+    merged = 0
+    for d, g in entries:
+        if g == 0 and out and out[-1][1] and not out[-1][1] & scheduled_mask:
+            out[-1][0] += d
+            merged += 1
+        else:
+            out.append([d, g])
+    return [(d, g) for d, g in out], merged
+
+
 def _fp(device: Device, scheduled: set[int]) -> list[str]:
     return ["E" if c in scheduled else "P" for c in range(device.queues)]
 
@@ -101,8 +124,9 @@ def _qdisc(device: Device, port: DevicePort, entries, scheduled: set[int], opts:
 
 
 def port_lines(device: Device, port: DevicePort, scheduled: set[int], opts: ExportOptions,
-               problems: list[str], notes: list[str]) -> list[str]:
-    """Shell lines configuring one port (empty when the port is refused; the reason in ``problems``)."""
+               problems: list[str], notes: list[str], shapers: dict | None = None) -> list[str]:
+    """Shell lines configuring one port (empty when the port is refused; the reason in ``problems``);
+    ``shapers``: traffic class -> (idleslope, sendslope, hicredit, locredit) of its cbs qdisc."""
     where = f"{device.node}: port {port.key} ({port.interface})"
     entries = list(port.entries)
     if len(entries) > 1:
@@ -128,11 +152,19 @@ def port_lines(device: Device, port: DevicePort, scheduled: set[int], opts: Expo
         if merged:
             notes.append(f"{where}: merged {merged} {'entry' if merged == 1 else 'entries'} shorter than {minimum} ns "
                          "into a neighbouring entry")
+        if len(entries) > TC_MAX_ENTRIES and opts.mode != "full-offload":
+            mask = sum(1 << c for c in scheduled)
+            fewer, guards = implicit_guards(entries, mask)
+            if guards:
+                notes.append(f"{where}: merged {guards} guard {'band' if guards == 1 else 'bands'} into the "
+                             f"entries before them (taprio starts a frame only if it ends before its gate "
+                             f"closes): {len(entries)} -> {len(fewer)} entries")
+                entries = fewer
         if len(entries) > TC_MAX_ENTRIES:
             text = (f"{where}: {len(entries)} entries, but tc carries at most {TC_MAX_ENTRIES} (iproute2's "
                     f"1024-byte message bound); re-plan with gcl_max_entries: {TC_MAX_ENTRIES} on "
-                    f"{device.node}, or send the list over netlink yourself (the bound is iproute2's, "
-                    "not the kernel's)")
+                    f"{device.node} and implicit_guard: true (guard bands left to taprio), or send the list "
+                    "over netlink yourself (the bound is iproute2's, not the kernel's)")
             if opts.long_lists == "skip":
                 notes.append(text + "; port left out")
                 return [comment(f"port {port.key} left out: {len(entries)} entries exceed what tc can carry")]
@@ -153,14 +185,23 @@ def port_lines(device: Device, port: DevicePort, scheduled: set[int], opts: Expo
         for c in sorted(scheduled):
             lines.append(command(["tc", "qdisc", "replace", "dev", port.interface, "parent", f"100:{c + 1}", "etf",
                                   "clockid", "CLOCK_TAI", "delta", device.txtime_delay, "offload", "skip_sock_check"]))
+    for c, (idle, send, hi, lo) in sorted((shapers or {}).items()):
+        if c >= device.queues or c in scheduled:
+            problems.append(f"{where}: class {c} is both shaped and {'gated' if c in scheduled else 'missing'}")
+            continue
+        lines.append(command(["tc", "qdisc", "replace", "dev", port.interface, "parent", f"100:{c + 1}", "cbs",
+                              "idleslope", idle, "sendslope", send, "hicredit", hi, "locredit", lo,
+                              "offload", 1 if opts.mode == "full-offload" else 0]))
     lines.append("fi")
     return lines
 
 
 def device_body(device: Device, scheduled_by_port: dict[str, set[int]], opts: ExportOptions,
-                problems: list[str], notes: list[str]) -> list[str]:
-    """Lines of every port of ``device``; ``scheduled_by_port``: the classes its gates open for windows."""
+                problems: list[str], notes: list[str], shapers_by_port: dict | None = None) -> list[str]:
+    """Lines of every port of ``device``; ``scheduled_by_port``: the classes its gates open for windows;
+    ``shapers_by_port``: the cbs shapers of each port (``cbs.cbs_parameters``)."""
     body: list[str] = []
     for port in device.ports:
-        body += port_lines(device, port, scheduled_by_port.get(port.key, set()), opts, problems, notes)
+        body += port_lines(device, port, scheduled_by_port.get(port.key, set()), opts, problems, notes,
+                           (shapers_by_port or {}).get(port.key))
     return body

@@ -13,11 +13,13 @@ bridge ports) is kept for the single-file ``OUT`` of earlier versions.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import xml.etree.ElementTree as ET
 
 from tsnplan.io.export.classes import priority_map
+from tsnplan.io.export import yang_streams
 from tsnplan.io.export.devices import Device, DevicePort
 
 __all__ = ["device_document", "plant_document", "to_json", "to_xml", "NAMESPACES"]
@@ -29,7 +31,12 @@ NAMESPACES = {
     "ieee802-dot1q-sched": "urn:ieee:std:802.1Q:yang:ieee802-dot1q-sched",
     "ieee802-dot1q-sched-bridge": "urn:ieee:std:802.1Q:yang:ieee802-dot1q-sched-bridge",
     "ieee802-dot1dc-sched-if": "urn:ieee:std:802.1Q:yang:ieee802-dot1dc-sched-if",
+    "ieee802-dot1cb-stream-identification": "urn:ieee:std:802.1Q:yang:ieee802-dot1cb-stream-identification",
+    "ieee802-dot1cb-frer": "urn:ieee:std:802.1Q:yang:ieee802-dot1cb-frer",
+    "ieee802-dot1q-psfp": "urn:ieee:std:802.1Q:yang:ieee802-dot1q-psfp",
+    "ieee802-dot1q-psfp-bridge": "urn:ieee:std:802.1Q:yang:ieee802-dot1q-psfp-bridge",
 }
+NETCONF = "urn:ietf:params:xml:ns:netconf:base:1.0"
 _SET_GATE_STATES = "ieee802-dot1q-sched:set-gate-states"
 _UINT32 = 2**32 - 1
 
@@ -84,12 +91,18 @@ def _traffic_class_table(queues: int) -> dict:
         for p, tc in enumerate(priority_map(queues))]}
 
 
-def device_document(device: Device, base_time_ns: int, problems: list[str]) -> dict:
-    """The configuration document of one device (RFC 7951 JSON as a dict)."""
+def device_document(device: Device, base_time_ns: int, problems: list[str], doc: dict | None = None,
+                    stream_order: list[str] | None = None, vlans: dict[str, int] | None = None) -> dict:
+    """The configuration document of one device (RFC 7951 JSON as a dict); with the schedule ``doc``
+    also its FRER, stream identification and PSFP (``yang_streams``). A 5G bridge gets only the
+    latter: its gates are the 5G system's own."""
     interfaces = []
     for port in device.ports:
-        table = _gate_table(device, port, base_time_ns, problems)
         entry = {"name": port.interface, "type": "iana-if-type:ethernetCsmacd"}
+        if device.kind == "5g-bridge":
+            interfaces.append(entry)
+            continue
+        table = _gate_table(device, port, base_time_ns, problems)
         if device.is_bridge:
             entry["ieee802-dot1q-bridge:bridge-port"] = {
                 "traffic-class": _traffic_class_table(device.queues),
@@ -97,7 +110,31 @@ def device_document(device: Device, base_time_ns: int, problems: list[str]) -> d
         else:
             entry["ieee802-dot1dc-sched-if:gate-parameter-table"] = table
         interfaces.append(entry)
-    return {"ietf-interfaces:interfaces": {"interface": interfaces}}
+    out: dict = {"ietf-interfaces:interfaces": {"interface": interfaces}}
+    if doc is None:
+        return out
+    handles = yang_streams.stream_handles(doc, stream_order)
+    identities, frer = yang_streams.frer_config(doc, device, handles, vlans or {}, problems)
+    policed, psfp = yang_streams.psfp_config(doc, device, handles, vlans or {}, base_time_ns, rational, problems)
+    for i, entry in enumerate(policed):
+        entry["index"] = len(identities) + i
+    identities += policed
+    if identities:
+        out["ieee802-dot1cb-stream-identification:stream-identity"] = identities
+    if frer:
+        out["ieee802-dot1cb-frer:frer"] = frer
+    if psfp:
+        out["ieee802-dot1q-bridge:bridges"] = {"bridge": [{
+            "name": device.node, "address": _bridge_address(device.node),
+            "bridge-type": "ieee802-dot1q-bridge:customer-vlan-bridge",
+            "component": [{"name": "c0", "type": "ieee802-dot1q-bridge:c-vlan-component", **psfp}]}]}
+    return out
+
+
+def _bridge_address(node: str) -> str:
+    """A locally administered MAC address from the node id (the schedule carries none)."""
+    digest = hashlib.sha256(node.encode()).digest()
+    return "-".join(f"{b:02X}" for b in (0x02, *digest[:5]))
 
 
 def plant_document(devices: list[Device], base_time_ns: int, problems: list[str]) -> dict:
@@ -118,13 +155,14 @@ def to_json(doc: dict) -> str:
 
 
 def to_xml(doc: dict) -> str:
-    """The XML encoding of a one-container document (``interfaces`` is the root element; wrap it
-    in a NETCONF ``<config>`` to send it): module-qualified names become namespaces, identities
-    get their prefix declared."""
-    holder = ET.Element("holder")
+    """The XML encoding of a document: module-qualified names become namespaces, identities get
+    their prefix declared. One top-level container is the root element (wrap it in a NETCONF
+    ``<config>`` to send it); several go into a NETCONF ``<config>`` element."""
+    holder = ET.Element("config", {"xmlns": NETCONF})
     for name, value in doc.items():
         _xml(holder, name, value, None)
-    (root,) = list(holder)
+    tops = list(holder)
+    root = tops[0] if len(tops) == 1 else holder
     ET.indent(root, space=" ")
     return ET.tostring(root, encoding="unicode", xml_declaration=False) + "\n"
 
@@ -150,4 +188,5 @@ def _xml(parent, name: str, value, parent_module: str | None) -> None:
             node.text = str(item)
 
 
-_PREFIX = {"iana-if-type": "ianaift", "ieee802-dot1q-sched": "sched"}
+_PREFIX = {"iana-if-type": "ianaift", "ieee802-dot1q-sched": "sched", "ieee802-dot1q-psfp": "psfp",
+           "ieee802-dot1q-bridge": "dot1q"}
