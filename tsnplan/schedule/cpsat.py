@@ -65,13 +65,7 @@ def _stream_items(layout: Layout, rel: np.ndarray, s: int) -> list[tuple]:
             i = layout.slot(s, h, f)
             ln, port = int(layout.hf_len[i]), int(p.hop_port[h])
             out.append((("m", int(p.port_resource[port])), f, int(rel[i]), ln))
-            if p.hop_parent[h] >= 0:
-                par = layout.slot(s, int(p.hop_parent[h]), f)
-                arrival = int(rel[par] + layout.hf_len[par] + p.hop_prop_ns[p.hop_parent[h]] + p.hop_proc_ns[h])
-                earliest = arrival - int(layout.hf_slack[par]) - int(layout.hop_early[h])
-                pre = int(rel[i]) - (earliest - layout.sync)
-            else:
-                pre = 0
+            pre = layout.queue_lead_ns(rel, s, h, f)
             out.append((("q", port, int(layout.hop_cls[h])), f, int(rel[i]) - pre, ln + pre))
     return out
 

@@ -109,13 +109,7 @@ def ilp_schedule(problem: CompiledProblem, options: ScheduleOptions, time_limit_
                 if layout.hop_listener[h]:
                     deliver.append(end + int(p.hop_prop_ns[h]))
                 items.append((("m", int(p.port_resource[port])), s, f, int(rel[i]), ln))
-                if p.hop_parent[h] >= 0:
-                    par = layout.slot(s, int(p.hop_parent[h]), f)
-                    arrival = int(rel[par] + layout.hf_len[par] + p.hop_prop_ns[p.hop_parent[h]] + p.hop_proc_ns[h])
-                    earliest = arrival - int(layout.hf_slack[par]) - int(layout.hop_early[h])
-                    pre = int(rel[i]) - (earliest - layout.sync)
-                else:
-                    pre = 0
+                pre = layout.queue_lead_ns(rel, s, h, f)
                 items.append((("q", port, int(layout.hop_cls[h])), s, f, int(rel[i]) - pre, ln + pre))
             model += q * t[s, f] + max(ends) <= T
             if deliver:

@@ -76,6 +76,18 @@ class Layout:
         p = self.problem
         return int(self.hf_ptr[s]) + (hop - int(p.hop_ptr[s])) * int(self.n_frames[s]) + frame
 
+    def queue_lead_ns(self, rel: np.ndarray, s: int, hop: int, frame: int) -> int:
+        """How long before its window (``rel`` offsets) the frame may already wait in its queue:
+        frame isolation holds from its earliest arrival, less the sync error (0 at the talker)."""
+        p = self.problem
+        parent = int(p.hop_parent[hop])
+        if parent < 0:
+            return 0
+        par = self.slot(s, parent, frame)
+        arrival = int(rel[par] + self.hf_len[par] + p.hop_prop_ns[parent] + p.hop_proc_ns[hop])
+        earliest = arrival - int(self.hf_slack[par]) - int(self.hop_early[hop])
+        return int(rel[self.slot(s, hop, frame)]) - (earliest - self.sync)
+
     def slot_hop_frame(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Stream, global hop and frame of every slot."""
         p = self.problem
