@@ -101,7 +101,6 @@ def queues(draw):
 def test_exact_delay_is_safe_and_no_worse_than_rate_latency(case):
     (starts, lengths), cycle, fixed, rate, higher = case
     port = 10**9
-    open_ns = int(lengths.sum())
     num, den, latency = latency_at_rates(starts, lengths, cycle)[0]
     avail = port * num // den - higher
     rl_delay = -(-(port * latency // den + fixed * 10**9) // avail)      # rate-latency bound, ns

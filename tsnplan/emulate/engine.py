@@ -262,7 +262,6 @@ class _Variation:
     def releases(self, pb: CompiledProblem, s: int, offsets):
         """Release offsets on the talker's clock."""
         talker = pb.streams.by_id()[pb.stream_ids[s]].talker
-        jitter = 0 if self.tsnkit else pb.network.node(talker).release_jitter_ns
         shift = self.clock[talker]
         return [(cycle, [[o + shift for o in frame] for frame in per_frame]) for cycle, per_frame in offsets]
 
