@@ -10,6 +10,7 @@ import pytest
 from scapy.layers.l2 import Dot1Q
 from scapy.utils import PcapNgReader
 
+from schedulable import schedulable_files
 from tsnplan.cli import main
 from tsnplan.emulate import Scenario, build_inputs, run_emulation
 from tsnplan.emulate.frames import RTag, TsnPayload
@@ -23,19 +24,21 @@ TSNKIT = Path(__file__).parents[1] / "data" / "tsnkit"
 INSTANCES = [*plant_names(), *(f"tsnkit/{d.name}" for d in sorted(TSNKIT.iterdir()) if d.is_dir())]
 
 
-def _plant(name):
-    """An example plant by name, or a tsnkit sample instance as ``tsnkit/<dir>``."""
-    files = (TSNKIT / name.removeprefix("tsnkit/"),) if name.startswith("tsnkit/") else plant_files(name)
+def _plant(name, directory=None):
+    """An example plant by name (as ``tests/schedulable.py`` gives it), or a tsnkit sample instance
+    as ``tsnkit/<dir>``."""
+    files = (TSNKIT / name.removeprefix("tsnkit/"),) if name.startswith("tsnkit/") else \
+        schedulable_files(name, directory) if directory else plant_files(name)
     problem = load_plant(*files).compile()
     result = schedule(problem)
     return result.extra.get("problem", problem), result
 
 
 @pytest.mark.parametrize("name", INSTANCES)
-def test_every_scheduled_frame_runs_exactly_on_its_windows(name):
+def test_every_scheduled_frame_runs_exactly_on_its_windows(name, tmp_path):
     """Exactly at the window's start, except on a 10BASE-T1S member: there anywhere the frame
     still fits once its PLCA transmit opportunity comes (the window leaves room for the wait)."""
-    problem, result = _plant(name)
+    problem, result = _plant(name, tmp_path)
     scenario = Scenario(duration_ns=2 * result.hyperperiod_ns)
     rows, records = defaultdict(list), defaultdict(list)
     emulated = run_emulation(problem, result, scenario, seed=1,

@@ -2,23 +2,24 @@
 listener late, and no emulated latency or jitter above the budget's worst-case bound (issue 9).
 
 Each seed draws new release phases for the unscheduled streams; the runs last 1 s so that every
-stream (the slowest has a 1 s period) sends at least once.
+stream (the slowest has a 1 s period) sends at least once. The brownfield line runs with TSN
+firmware on its switches (tests/schedulable.py): as shipped, its schedule is infeasible.
 """
 from pathlib import Path
 
 import pytest
 
+from schedulable import schedulable_plant
 from tsnplan.budget import compute_budget
 from tsnplan.emulate import Scenario, run_emulation
-from tsnplan.io.plant import load_plant
 from tsnplan.schedule import schedule
 
 TOPOLOGIES = Path(__file__).resolve().parents[2] / "topologies"
 PLANTS = sorted(p.name for p in TOPOLOGIES.iterdir() if (p / "network.yaml").exists())
 
 
-def _judge(plant_name: str, seeds, duration_ns: int = 1_000_000_000, vary: bool = False) -> list[str]:
-    plant = load_plant(TOPOLOGIES / plant_name / "network.yaml", TOPOLOGIES / plant_name / "streams.yaml")
+def _judge(plant_name: str, seeds, directory, duration_ns: int = 1_000_000_000, vary: bool = False) -> list[str]:
+    plant = schedulable_plant(plant_name, directory)
     problem = plant.compile()
     result = schedule(problem)
     problem = result.extra.get("problem", problem)
@@ -48,19 +49,19 @@ def _judge(plant_name: str, seeds, duration_ns: int = 1_000_000_000, vary: bool 
 
 
 @pytest.mark.parametrize("plant", PLANTS)
-def test_plant_emulation_keeps_the_verdict(plant):
-    assert _judge(plant, range(1, 4)) == []
+def test_plant_emulation_keeps_the_verdict(plant, tmp_path):
+    assert _judge(plant, range(1, 4), tmp_path) == []
 
 
 @pytest.mark.parametrize("plant", PLANTS)
-def test_plant_emulation_with_clock_and_delay_variation_keeps_the_verdict(plant):
+def test_plant_emulation_with_clock_and_delay_variation_keeps_the_verdict(plant, tmp_path):
     """Clocks within the sync error, cables, forwarding and releases within their tolerances: a
     scheduled frame arrives up to the sync error after its windows say, which its bound holds
     (without it, 1-24 listeners per plant were above their bound)."""
-    assert _judge(plant, range(1, 3), duration_ns=300_000_000, vary=True) == []
+    assert _judge(plant, range(1, 3), tmp_path, duration_ns=300_000_000, vary=True) == []
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("plant", PLANTS)
-def test_plant_emulation_keeps_the_verdict_many_seeds(plant):
-    assert _judge(plant, range(1, 41)) == []
+def test_plant_emulation_keeps_the_verdict_many_seeds(plant, tmp_path):
+    assert _judge(plant, range(1, 41), tmp_path) == []

@@ -1,9 +1,11 @@
 """schedule.json is an input too (budget, emulate, export): hostile files give InputError, never a crash."""
 import json
+import tempfile
 from functools import lru_cache
 
 from hypothesis import given, settings, strategies as st
 
+from schedulable import schedulable_plant
 from tsnplan.errors import InputError
 from tsnplan.io.plant import load_plant
 from tsnplan.io.schedule_json import read_schedule, schedule_to_json
@@ -13,7 +15,7 @@ from tsnplan.topologies import plant_files
 
 @lru_cache(maxsize=1)
 def _plant():
-    problem = load_plant(*plant_files("brownfield-line")).compile()
+    problem = schedulable_plant("brownfield-line", tempfile.mkdtemp(prefix="tsnplan-fuzz-")).compile()
     return problem, schedule_to_json(problem, schedule(problem))
 
 

@@ -47,8 +47,10 @@ def test_to_be_network_passes_every_verb(cli, brownfield, verb):
 
 
 def test_as_is_network_fails_the_new_demand(cli):
-    status, out, _ = cli("schedule", LINE / "network.yaml", LINE / "streams.yaml")
-    assert status == 0
+    status, out, _ = cli("schedule", LINE / "network.yaml", LINE / "streams.yaml", "--json")
+    doc = json.loads(out)      # its line switches lack 802.1Qbv: the as-is cyclic I/O cannot be scheduled
+    assert status == 1 and doc["status"] == "infeasible"
+    assert {c["kind"] for c in doc["proof"]["certificates"]} == {"feature"}
     status, _, err = cli("validate", LINE / "network.yaml", LINE / "streams-to-be.yaml")
     assert status == 2 and "is not a node of the network" in err   # the robot cell comes with the catalogue
 
@@ -109,6 +111,7 @@ def test_demo_runs_the_planner(cli):
     status, out, _ = cli("demo", "--plant", "brownfield-line", "--duration", "20ms", "--json")
     doc = json.loads(out)
     assert status == 0 and doc["upgrade_plan"]["status"] == "verified" and doc["upgrade_plan"]["plan"]["actions"]
+    assert doc["pipeline_network"] == "to-be" and doc["ok"]      # the as-is line switches lack 802.1Qbv
 
 
 def test_heuristic_plan_is_verified_and_not_cheaper_than_exact(cli, tmp_path):

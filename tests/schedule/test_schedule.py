@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from tsnplan.cli import main
+from schedulable import schedulable_plant
 from tsnplan.io.plant import load_plant
 from tsnplan.io.schedule_json import read_schedule, schedule_to_json, write_schedule
 from tsnplan.model.compile import compile_problem
@@ -30,8 +31,8 @@ def body_shop():
 
 
 @pytest.mark.parametrize("name", PLANTS)
-def test_example_plant_schedules_verify(name):
-    problem = _plant(name).compile()
+def test_example_plant_schedules_verify(name, tmp_path):
+    problem = schedulable_plant(name, tmp_path).compile()
     result = schedule(problem, method="heuristic")
     problem = result.extra.get("problem", problem)
     assert result.status in (ScheduleStatus.FEASIBLE, ScheduleStatus.PARTIAL)

@@ -5,7 +5,7 @@ from the windows' spread over instances and the clock synchronisation error). Th
 bound adds the sync error (domain.md §8: the talker's and the last bridge's clocks differ by up to
 it), here and nowhere else. Without a schedule
 they are bounded by their no-wait path: what a schedule without waiting would give, said so in the
-result. Unscheduled classes are bounded by network calculus (``calculus``). Stochastic 5G hops are
+result; a scheduled stream crossing a bridge without 802.1Qbv gets no window there, so no bound. Unscheduled classes are bounded by network calculus (``calculus``). Stochastic 5G hops are
 composed both by the union bound and, assuming independence, by convolution (``fiveg``).
 """
 from __future__ import annotations
@@ -22,6 +22,7 @@ from tsnplan.errors import InternalError, UsageError
 from tsnplan.model.compile import NO_HOP, NO_PROFILE, REDUNDANCY_FRER, TIME, CompiledProblem
 from tsnplan.model.network import DEFAULT_SYNC_ERROR_NS
 from tsnplan.model.tolerance import plant_sync_error_ns
+from tsnplan.model.features import qbv_gaps
 from tsnplan.schedule.result import ScheduleResult
 
 __all__ = ["compute_budget", "path_budget", "DEFAULT_SYNC_ERROR_NS"]
@@ -109,9 +110,15 @@ def compute_budget(problem: CompiledProblem, schedule: ScheduleResult | None = N
                         "no-wait path latency (what a schedule without waiting achieves); unscheduled "
                         "classes by the worst gate lists a schedule may bring (each scheduled frame alone "
                         "in its window, with a guard band): --schedule gives bounds from the real lists")
+    gaps = qbv_gaps(problem)
+    if gaps:
+        placed[list(gaps)] = False
+        warnings.append(f"{len(gaps)} scheduled streams cross bridges without 802.1Qbv and are unbounded: "
+                        + ", ".join(f"{problem.stream_ids[s]} ({gaps[s][0]})" for s in sorted(gaps)[:5]))
     basis = np.where(placed, 0, np.where(scheduled, 1, 2))
 
     active = (~scheduled).astype(np.int8)
+    active[list(gaps)] = 1          # not schedulable: their frames take strict priority like any other
     own_tx = _own_transmission_ns(problem)
     calc = calculus_bounds(problem, terms, active, schedule, own_tx)
     if calc.iterations < 0:
@@ -168,6 +175,7 @@ def compute_budget(problem: CompiledProblem, schedule: ScheduleResult | None = N
                 composition[l] = Composition.QUANTILE
     _compose_stochastic(problem, combos, route_union, route_base, route_best, composition)
 
+    route_unbounded[np.isin(stream_of_listener, list(gaps))] = True
     route_best[route_unbounded] = UNBOUNDED
     route_union[route_unbounded] = UNBOUNDED
     basis_of = basis[stream_of_listener]

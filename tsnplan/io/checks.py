@@ -1,4 +1,6 @@
-"""Checks that need both files: reachability, per-stream capacity, no unscheduled stream in a gated class."""
+"""Checks that need both files: reachability, per-stream capacity, no unscheduled stream in a gated class
+(problems: the plant is refused); redundancy without a disjoint route and equipment the streams ask
+for that their bridges lack (warnings: the plant is valid, but those streams cannot be met on it)."""
 from __future__ import annotations
 
 from tsnplan.errors import Problem
@@ -11,11 +13,26 @@ __all__ = ["check_plant", "plant_warnings", "warn_or_refuse"]
 
 def plant_warnings(problem: CompiledProblem) -> list[Problem]:
     """What a valid plant asks for but cannot have: redundancy (802.1CB or protection) without a
-    disjoint second route. Verbs warn, and refuse under ``--strict``."""
+    disjoint second route; scheduled streams crossing bridges without 802.1Qbv; FRER streams
+    parting or meeting at a bridge without 802.1CB (``model.features``). Verbs warn, and refuse
+    under ``--strict``."""
+    from tsnplan.model.features import frer_gaps, qbv_gaps
+
     streams = problem.streams
     by_id = streams.by_id()
-    return [Problem(streams.source, f"stream {sid!r}", f"requests {by_id[sid].redundancy.value} redundancy but has {why}",
-                    by_id[sid].line) for sid, why in sorted(problem.routes.redundancy_issues.items()) if sid in by_id]
+    out = [Problem(streams.source, f"stream {sid!r}", f"requests {by_id[sid].redundancy.value} redundancy but has {why}",
+                   by_id[sid].line) for sid, why in sorted(problem.routes.redundancy_issues.items()) if sid in by_id]
+    for s, bridges in sorted(qbv_gaps(problem).items()):
+        sid = problem.stream_ids[s]
+        out.append(Problem(streams.source, f"stream {sid!r}",
+                           f"scheduled, but its route crosses {', '.join(bridges)} without 802.1Qbv: no gate list "
+                           "there, so it cannot be scheduled", by_id[sid].line,
+                           "bridges with qbv on its route (tsnplan plan), or scheduled: false"))
+    for sid, bridges in sorted(frer_gaps(problem).items()):
+        out.append(Problem(streams.source, f"stream {sid!r}",
+                           f"802.1CB replication or elimination at {', '.join(bridges)}, which lacks frer",
+                           by_id[sid].line, "bridges with frer where its routes part and meet"))
+    return out
 
 
 def warn_or_refuse(problem: CompiledProblem, strict: bool) -> None:

@@ -16,10 +16,16 @@ __all__ = ["port_gated_mask", "gated_class_problems"]
 
 
 def port_gated_mask(problem: CompiledProblem) -> np.ndarray:
-    """int32[P]: bit c set when a scheduled stream uses class c on the port (``hop_class``)."""
+    """int32[P]: bit c set when a scheduled stream uses class c on the port (``hop_class``).
+
+    A scheduled stream whose route crosses a bridge without 802.1Qbv gets no window anywhere
+    (``model.features``), so it gates nothing: its frames flow by strict priority."""
+    from tsnplan.model.features import qbv_gaps
+
     mask = np.zeros(problem.n_ports, dtype=np.int64)
-    scheduled = problem.stream_scheduled.astype(bool)[np.repeat(np.arange(problem.n_streams),
-                                                                np.diff(problem.hop_ptr))]
+    gated = problem.stream_scheduled.astype(bool)
+    gated[list(qbv_gaps(problem))] = False
+    scheduled = gated[np.repeat(np.arange(problem.n_streams), np.diff(problem.hop_ptr))]
     np.bitwise_or.at(mask, problem.hop_port[scheduled].astype(np.int64),
                      np.left_shift(1, problem.hop_class[scheduled].astype(np.int64)))
     return mask.astype(np.int32)

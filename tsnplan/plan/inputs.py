@@ -11,10 +11,10 @@ from pathlib import Path
 
 from tsnplan.errors import InputError, Problem, UsageError
 from tsnplan.io.yaml_input import read_yaml
-from tsnplan.plan.actions import base_document, network_of
+from tsnplan.plan.actions import apply_actions, base_document, network_of
 from tsnplan.plan.catalogue import Catalogue, catalogue_from_doc
 
-__all__ = ["PlanInputs", "read_plan_inputs", "read_network_doc"]
+__all__ = ["PlanInputs", "read_plan_inputs", "read_network_doc", "planned_plant"]
 
 
 @dataclass(frozen=True)
@@ -49,3 +49,15 @@ def read_plan_inputs(net_path, streams_path, catalogue_path) -> PlanInputs:
     base = network_of(base_document(network_doc, seed), f"{catalogue_path} (additions)", Path(net_path).parent)
     catalogue = catalogue_from_doc(cat_doc, str(catalogue_path), base)
     return PlanInputs(network_doc, streams_doc, str(streams_path), catalogue)
+
+
+def planned_plant(result, inputs: PlanInputs):
+    """The plant as the best plan leaves it: the to-be network with the new demand, as verified."""
+    from tsnplan.io.plant import Plant
+    from tsnplan.io.streams_file import streams_from_doc
+
+    network = network_of(apply_actions(result.base_doc, result.best.actions, inputs.catalogue), "to-be network")
+    streams, problems = streams_from_doc(inputs.streams_doc, inputs.streams_file, network)
+    if problems:
+        raise InputError(problems)
+    return Plant(network, streams)

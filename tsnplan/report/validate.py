@@ -11,11 +11,13 @@ from tsnplan.io.plant import Plant
 __all__ = ["render_validate", "validate_to_json", "problems_to_json"]
 
 
-def validate_to_json(plant: Plant) -> dict:
+def validate_to_json(plant: Plant, warnings: list[Problem] = ()) -> dict:
     kinds = Counter(n.kind.value for n in plant.network.nodes)
     return {"format": "tsnplan-validate/1", "network": plant.network.name, "valid": True,
             "timing": plant.timing, "nodes": dict(sorted(kinds.items())), "links": len(plant.network.links),
-            "streams": len(plant.streams), "problems": []}
+            "streams": len(plant.streams), "problems": [],
+            "warnings": [{"file": printable(p.file, 1000), "line": p.line, "entry": printable(p.entry, 1000),
+                          "message": printable(p.message, 2000), "hint": p.hint} for p in warnings]}
 
 
 def problems_to_json(problems: list[Problem], verb: str | None) -> dict:

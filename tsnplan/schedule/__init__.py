@@ -53,7 +53,7 @@ def schedule(problem: CompiledProblem, method: str = "auto", time_limit_s: float
     options = options or ScheduleOptions()
     t0 = time.perf_counter()
     deadline = None if time_limit_s is None else time.monotonic() + time_limit_s
-    from tsnplan.schedule.bounds import check_bounds
+    from tsnplan.schedule.bounds import check_bounds, drop_ungated
     from tsnplan.schedule.layout import build_layout
 
     bounds = check_bounds(build_layout(problem, options), options.reroute)
@@ -87,11 +87,12 @@ def schedule(problem: CompiledProblem, method: str = "auto", time_limit_s: float
         over = _drop_beyond_gcl_limits(layout, hf, placed)
         if int(placed.sum()) > best.n_placed():
             todo = [int(s) for s in layout.scheduled if not placed[s] and int(s) not in over]
-            reasons = explain(layout, _blocked(best, todo)) + _gcl_reasons(layout, over)
+            reasons = drop_ungated(layout.problem, placed, explain(layout, _blocked(best, todo)) + _gcl_reasons(layout, over))
             result = assemble(layout, hf, placed, reasons, "cpsat", time.perf_counter() - t0)
             return _finish(result, problem, options, bounds, exact, layout.problem, over)
-    result = assemble(best.layout, best.hf_start, best.placed, explain(best.layout, failed), "heuristic",
-                      time.perf_counter() - t0)
+    placed = best.placed.copy()
+    reasons = drop_ungated(best.layout.problem, placed, explain(best.layout, failed))
+    result = assemble(best.layout, best.hf_start, placed, reasons, "heuristic", time.perf_counter() - t0)
     if best.layout.problem is not problem:
         result.extra["problem"] = best.layout.problem
     return _finish(result, problem, options, bounds, exact, best.layout.problem)

@@ -13,7 +13,10 @@ Every condition is a fact about *any* schedule that the schedulers and ``verify`
   gap when its windows do not fill the cycle (scheduled gates are closed outside windows);
 - arrival windows: a stream with an arrival time before its period's end crosses each port inside
   a window of the period fixed by its route, and the streams whose windows lie inside one
-  interval must fit in it.
+  interval must fit in it;
+- equipment: a scheduled stream needs a window on every bridge port of its route, and a bridge
+  without 802.1Qbv runs no gate list (``model.features``); ``drop_ungated`` keeps every scheduler
+  from placing such a stream, whatever its route.
 
 Route-dependent conditions are used only for streams whose routes cannot change (routes fixed by
 the input, ``--no-reroute``, or redundancy that the heuristic never re-routes). The hot parts run
@@ -27,10 +30,12 @@ import numpy as np
 
 from tsnplan._ext.bounds import nowait_latency, resource_demand
 from tsnplan.model.compile import REDUNDANCY_NONE, REDUNDANCY_REROUTE
+from tsnplan.model.features import qbv_gaps
 from tsnplan.model.network import NodeKind
 from tsnplan.schedule.layout import Layout
+from tsnplan.schedule.result import Explanation
 
-__all__ = ["Certificate", "Bounds", "check_bounds", "movable_streams"]
+__all__ = ["Certificate", "Bounds", "check_bounds", "movable_streams", "drop_ungated"]
 
 MAX_LISTED = 8      # streams named in a certificate's message
 
@@ -39,7 +44,7 @@ MAX_LISTED = 8      # streams named in a certificate's message
 class Certificate:
     """One violated necessary condition: no schedule carries all of ``streams`` together."""
 
-    kind: str                    # medium-demand | end-station-demand | latency | gcl-entries | exact
+    kind: str                    # medium-demand | end-station-demand | latency | gcl-entries | feature | exact
     subject: str                 # port (or medium) or stream the condition is about
     message: str
     streams: tuple[str, ...]
@@ -130,6 +135,12 @@ def check_bounds(layout: Layout, reroute: bool = True) -> Bounds:
             "latency", p.stream_ids[s],
             f"stream {p.stream_ids[s]} needs at least {int(latency[s])} ns end to end on its route with no "
             f"waiting, its {what} is {int(limit[s])} ns", (p.stream_ids[s],), int(latency[s]), int(limit[s])))
+    for s, bridges in sorted(qbv_gaps(p).items()):
+        if movable[s] or s in doomed:
+            continue
+        doomed.append(s)
+        certs.append(Certificate("feature", p.stream_ids[s], _no_qbv(p.stream_ids[s], bridges),
+                                 (p.stream_ids[s],), len(bridges), 0))
     window_certs, window_removals = _arrival_windows(layout, fixed, doomed, start, latency, arrival)
     certs += window_certs
 
@@ -180,6 +191,26 @@ def check_bounds(layout: Layout, reroute: bool = True) -> Bounds:
             sizes = sorted(len(g) for g in classes.values())
             gcl_removals = max(gcl_removals, sum(sizes[:need - int(p.port_gcl_max[q])]))
     return Bounds(tuple(certs), len(doomed) + max(worst_removals, gcl_removals, window_removals), tuple(doomed))
+
+
+def _no_qbv(stream: str, bridges: tuple[str, ...]) -> str:
+    which = "which has" if len(bridges) == 1 else "which have"
+    return f"stream {stream}: its route crosses {_listed(list(bridges))}, {which} no 802.1Qbv"
+
+
+def drop_ungated(problem, placed: np.ndarray, explanations: list) -> list:
+    """Unplace the scheduled streams whose route crosses a bridge without 802.1Qbv (``placed`` in
+    place); their explanations replace any other for them. Called before every ``assemble``."""
+    gaps = qbv_gaps(problem)
+    if not gaps:
+        return explanations
+    ids = {problem.stream_ids[s] for s in gaps}
+    for s in gaps:
+        placed[s] = False
+    return [e for e in explanations if e.stream not in ids] + [
+        Explanation(problem.stream_ids[s], _no_qbv(problem.stream_ids[s], bridges), bridges,
+                    "bridges with 802.1Qbv on its route (tsnplan plan), or scheduled: false")
+        for s, bridges in sorted(gaps.items())]
 
 
 def _arrival_windows(layout: Layout, fixed, doomed, start, latency, arrival) -> tuple[list[Certificate], int]:

@@ -21,6 +21,7 @@ import numpy as np
 from tsnplan._ext.listsched import ST_NO_SLOT
 from tsnplan.model.compile import CompiledProblem
 from tsnplan.schedule.layout import Layout, ScheduleOptions, build_layout
+from tsnplan.schedule.bounds import drop_ungated
 from tsnplan.schedule.result import Explanation, ScheduleResult, ScheduleStatus
 
 __all__ = ["ilp_schedule"]
@@ -155,6 +156,7 @@ def ilp_schedule(problem: CompiledProblem, options: ScheduleOptions, time_limit_
                     hf[i] = q * int(round(var.varValue)) + rel[i]
     proven = state == "Optimal" and not _hit_limit(model, t_start, limit)
     over_gcl = _drop_beyond_gcl_limits(layout, hf, placed)
+    ungated = drop_ungated(p, placed, [])
     failed = [int(s) for s in layout.scheduled if not placed[s] and s not in over_gcl]
     if not failed and not over_gcl:
         status = ScheduleStatus.FEASIBLE
@@ -173,6 +175,7 @@ def ilp_schedule(problem: CompiledProblem, options: ScheduleOptions, time_limit_
         reasons = [Explanation(e.stream, e.reason if "needs at least" in e.reason else
                                "no schedule carries every stream together (exact no-wait model)",
                                e.conflicts, e.suggestion) for e in reasons]
+    reasons = [e for e in reasons if e.stream not in {u.stream for u in ungated}] + ungated
     return assemble(layout, hf, placed, reasons, "ilp", time.perf_counter() - t_start, status=status,
                     objective=float(len(layout.scheduled) - len(failed)))
 

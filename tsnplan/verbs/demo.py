@@ -1,10 +1,16 @@
-"""Run the whole pipeline on the embedded default plant: validate, schedule, budget, emulate with a failure."""
+"""Run the whole pipeline on the embedded default plant: validate, schedule, budget, emulate with a failure.
+
+A plant whose as-is network cannot run its scheduled streams (bridges without 802.1Qbv: the
+brownfield line) is planned first, and the pipeline runs on the verified to-be network with the
+new demand, so the demo shows a plan that holds rather than a false "feasible".
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
 from tsnplan.errors import ExitStatus, InputError, Problem, UsageError
 from tsnplan.io.output import check_writable
+from tsnplan.model.features import qbv_gaps
 from tsnplan.io.plant import load_plant
 from tsnplan.pipeline import run_pipeline
 from tsnplan.report.console import print_json, progress_enabled
@@ -49,6 +55,11 @@ def run(args, console) -> ExitStatus:
         raise UsageError(f"--duration must be positive and at most {MAX_EMULATED_NS // 10**9} s, got {args.duration!r}")
     network_file, streams_file = plant_files(args.plant)
     plant = load_plant(network_file, streams_file)
+    upgrade = _plan_upgrade(network_file, upgrade_files(args.plant)) if args.plant in PLAN_IN_DEMO else None
+    gaps = qbv_gaps(plant.compile())
+    on_plan = bool(gaps) and upgrade is not None and upgrade[2] is not None
+    if on_plan:
+        plant = upgrade[2]
     out_dir = _out_dir(args.out) if args.out else None
     if args.json or not progress_enabled(console):
         from tsnplan.report.progress import StderrProgress
@@ -57,13 +68,17 @@ def run(args, console) -> ExitStatus:
     else:
         with console.status("scheduling, budgeting and emulating ..."):
             result = run_pipeline(plant, duration_ns=duration, seed=args.seed, out_dir=out_dir)
-    upgrade = _plan_upgrade(network_file, upgrade_files(args.plant)) if args.plant in PLAN_IN_DEMO else None
     if args.json:
         document = demo_to_json(args.plant, result)
+        document["pipeline_network"] = "to-be" if on_plan else "as-is"
         if upgrade is not None:
             document["upgrade_plan"] = upgrade[0]
         print_json(document)
     else:
+        if on_plan:
+            console.print(f"The as-is plant cannot run its scheduled streams ({len(gaps)} cross bridges without "
+                          "802.1Qbv; `tsnplan validate` lists them): the pipeline runs on the planned to-be "
+                          "network with the new demand (section 5).", soft_wrap=True)
         render_demo(args.plant, plant, result, console)
         if upgrade is not None:
             console.rule("5. upgrade plan for the new demand (tsnplan plan)")
@@ -72,11 +87,12 @@ def run(args, console) -> ExitStatus:
 
 
 def _plan_upgrade(network_file, scenario):
-    """The plant's upgrade scenario planned: (plan JSON, renderer), or None without a scenario."""
+    """The plant's upgrade scenario planned: (plan JSON, renderer, the verified to-be plant or None),
+    or None without a scenario."""
     if scenario is None:
         return None
     from tsnplan.plan import plan_upgrade
-    from tsnplan.plan.inputs import read_plan_inputs
+    from tsnplan.plan.inputs import planned_plant, read_plan_inputs
     from tsnplan.plan.phases import migration_phases
     from tsnplan.report.plan import plan_to_json, render_plan
 
@@ -84,5 +100,6 @@ def _plan_upgrade(network_file, scenario):
     result = plan_upgrade(inputs.network_doc, inputs.streams_doc, inputs.streams_file, inputs.catalogue)
     phases = migration_phases(result.base_doc, inputs.streams_doc, inputs.streams_file, inputs.catalogue,
                               result.best.actions, result.diagnosis) if result.best and result.best.actions else []
+    to_be = planned_plant(result, inputs) if result.best is not None else None
     return (plan_to_json(result, inputs.catalogue, phases),
-            lambda console: render_plan(result, inputs.catalogue, phases, console, top=8))
+            lambda console: render_plan(result, inputs.catalogue, phases, console, top=8), to_be)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from tsnplan.errors import ExitStatus
-from tsnplan.io.checks import warn_or_refuse
+from tsnplan.io.checks import plant_warnings, warn_or_refuse
 from tsnplan.io.plant import load_plant
 from tsnplan.report.validate import render_validate, validate_to_json
 from tsnplan.report.console import print_json
@@ -22,7 +22,7 @@ def run(args, console) -> ExitStatus:
         plant = load_plant(args.network, args.streams)
     warn_or_refuse(plant.compile(), args.strict)
     if args.json:
-        print_json(validate_to_json(plant))
+        print_json(validate_to_json(plant, plant_warnings(plant.compile())))
     else:
         render_validate(plant, console)
     return ExitStatus.OK
