@@ -29,12 +29,16 @@ from tsnplan.budget.calculus import calculus_bounds
 from tsnplan.budget.compose import _own_transmission_ns
 from tsnplan.budget.hops import hop_terms
 from tsnplan.emulate import Scenario, run_emulation
-from tsnplan.io.plant import load_plant
+from tsnplan.io.plant import Plant, load_plant
+from tsnplan.io.streams_file import streams_from_doc
+from tsnplan.io.yaml_input import read_yaml
+from tsnplan.plan.actions import network_of, plain
 from tsnplan.schedule import schedule
 from tsnplan.units import parse_time_ns
 
 TOPOLOGIES = Path(__file__).resolve().parent.parent / "topologies"
 PLANTS = ("body-shop-cell", "brownfield-line", "process-plant", "agv-hall")
+FIRMWARE = {"brownfield-line": ["qbv"]}
 
 
 def _sweep_scenarios(problem, result, stream_ids, phases: int):
@@ -52,11 +56,23 @@ def _sweep_scenarios(problem, result, stream_ids, phases: int):
         yield Scenario(duration_ns=times[-1] + period, release_times={sid: times})
 
 
+def _plant(name: str):
+    """A shipped plant; the brownfield line with 802.1Qbv on its line switches, which as shipped
+    have none, so that its cyclic I/O is scheduled (the same as tests/schedulable.py)."""
+    if name not in FIRMWARE:
+        return load_plant(TOPOLOGIES / name / "network.yaml", TOPOLOGIES / name / "streams.yaml")
+    doc = plain(read_yaml(TOPOLOGIES / name / "network.yaml"))
+    doc["defaults"]["bridge"]["features"] = FIRMWARE[name]
+    network = network_of(doc, name)
+    streams, problems = streams_from_doc(read_yaml(TOPOLOGIES / name / "streams.yaml"), "streams.yaml", network)
+    assert not problems, problems
+    return Plant(network, streams)
+
+
 def plant_rows(name: str, seeds: range, duration_ns: int | None, phases: int,
                vary: bool = False) -> tuple[list[tuple], int, int]:
     """Rows (class, listeners, min ratio, max ratio, exceeded) and (lost, late) over every run."""
-    plant = load_plant(TOPOLOGIES / name / "network.yaml", TOPOLOGIES / name / "streams.yaml")
-    problem = plant.compile()
+    problem = _plant(name).compile()
     result = schedule(problem)
     problem = result.extra.get("problem", problem)
     budget = compute_budget(problem, result)
