@@ -24,6 +24,7 @@ from tsnplan.model.compile import CompiledProblem, compile_problem
 from tsnplan.model.paths import AVOID_COST, k_shortest_paths, port_graph
 from tsnplan.model.routing import Routes
 from tsnplan.model.streams import Redundancy, StreamSet
+from tsnplan.schedule.bounds import drop_ungated
 from tsnplan.schedule.layout import Layout, ScheduleOptions, build_layout
 from tsnplan.schedule.result import ScheduleResult
 
@@ -133,6 +134,7 @@ def place_streams(problem_new: CompiledProblem, running: RunningSchedule, stream
     todo = new.scheduled[wanted[new.scheduled]]
     placement = place(new, stream_order(new, todo), kept, hf)
     placed = placement.placed & wanted
+    ungated = {e.stream: e.reason for e in drop_ungated(problem_new, placed, [])}
     latency = listener_latency(new, placement.hf_start, placed)
     ptr = problem_new.listener_ptr
     out, unplaced = {}, {}
@@ -142,7 +144,8 @@ def place_streams(problem_new: CompiledProblem, running: RunningSchedule, stream
             out[sid] = tuple(int(x) for x in latency[int(ptr[s]):int(ptr[s + 1])])
         else:
             port = int(placement.block_port[s])
-            unplaced[sid] = f"no free window on {problem_new.port_names[port]}" if port >= 0 else "no free window"
+            unplaced[sid] = ungated.get(sid) or (f"no free window on {problem_new.port_names[port]}" if port >= 0
+                                                 else "no free window")
     return StreamPlacement(out, unplaced)
 
 
@@ -163,8 +166,9 @@ def add_streams(problem_new: CompiledProblem, previous_result: ScheduleResult,
     placement = _place_moved(running.layout, running.starts, running.placed, problem_new, running.options,
                              exclude=set(stream_ids))
     new = placement.layout
-    return assemble(new, placement.hf_start, placement.placed, explain(new, placement.failed()),
-                    "incremental", time.perf_counter() - t0)
+    placed = placement.placed.copy()
+    reasons = drop_ungated(new.problem, placed, explain(new, placement.failed()))
+    return assemble(new, placement.hf_start, placed, reasons, "incremental", time.perf_counter() - t0)
 
 
 def _place_moved(old: Layout, old_start: np.ndarray, old_placed: np.ndarray, problem_new: CompiledProblem,
