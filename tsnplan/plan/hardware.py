@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tsnplan.model.features import split_merge
 from tsnplan.model.network import Feature, Network, NodeKind
 from tsnplan.model.streams import Stream
 from tsnplan.plan.catalogue import Catalogue
@@ -41,17 +42,6 @@ def equipment(base: Network, catalogue: Catalogue, actions=()) -> dict[str, Equi
             model = catalogue.models[action.model]
             out[action.nodes[0]] = Equipment(model.ports, model.rates_bps[-1], model.features)
     return out
-
-
-def split_merge(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, str]:
-    """Where two routes of one listener part (last shared node from the talker) and meet again."""
-    i = 0
-    while i + 1 < min(len(first), len(second)) and first[i + 1] == second[i + 1]:
-        i += 1
-    j = 1
-    while j + 1 <= min(len(first), len(second)) and first[-j - 1] == second[-j - 1]:
-        j += 1
-    return first[i], first[-j]
 
 
 def feature_needs(stream: Stream, paths, replicas=None) -> list[tuple[str, Feature]]:
