@@ -106,7 +106,8 @@ def test_sigterm_ends_the_program_like_ctrl_c(plant, tmp_path):
 
     pcap = tmp_path / "run.pcapng"
     proc = subprocess.Popen([sys.executable, "-m", "tsnplan", "emulate", *map(str, plant), "--duration", "3600s",
-                             "--pcap", str(pcap)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                             "--pcap", str(pcap)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            cwd=tmp_path)    # outside the checkout: the installed package, not the source tree
     deadline = time.monotonic() + 30
     while not list(tmp_path.glob(".run.pcapng.*.tmp")) and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)

@@ -81,7 +81,9 @@ class EmulationResult:
 
     @property
     def ok(self) -> bool:
-        return all(s.ok for s in self.listeners)
+        """Every listener got every frame in time, and every stream was sent: a stream the
+        schedule has no window for is not carried, which no verdict may pass over."""
+        return not self.not_admitted and all(s.ok for s in self.listeners)
 
     def stream(self, stream_id: str) -> list[ListenerStats]:
         return [s for s in self.listeners if s.stream == stream_id]

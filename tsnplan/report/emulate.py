@@ -101,8 +101,9 @@ def render_emulation(result: EmulationResult, console, stream: str | None = None
         _histogram(stats, console)
     lost = sum(s.lost for s in result.listeners)
     late = sum(s.deadline_misses for s in result.listeners)
-    if lost or late:
-        console.print(f"[bold red]requirements not met[/bold red]: {lost} frames lost, {late} deadline misses")
+    if lost or late or result.not_admitted:
+        console.print(f"[bold red]requirements not met[/bold red]: {lost} frames lost, {late} deadline misses, "
+                      f"{len(result.not_admitted)} streams not carried")
     else:
         console.print("[green]every frame arrived within its deadline[/green]")
 
