@@ -281,20 +281,28 @@ def _read_models(section, file, problems) -> dict[str, BridgeModel]:
     return models
 
 
-def _read_replacements(section, file, network: Network, models, problems) -> list[Replacement]:
-    out: list[Replacement] = []
+def _list_entries(section, file, key: str, problems, shape: str, example: str | None = None):
+    """The mappings of a list section, each with its reader; a section or entry of the wrong
+    shape is one problem (``expected a list of SHAPE`` / ``expected a mapping like EXAMPLE``)."""
     if section is None:
-        return out
+        return
     if not isinstance(section, list):
-        problems.append(Problem(file, "replace", "expected a list of {bridges: [...], models: [...]}"))
-        return out
-    bridges_kind = {NodeKind.BRIDGE}
+        problems.append(Problem(file, key, f"expected a list of {shape}"))
+        return
     for index, spec in enumerate(section):
-        reader = FieldReader(file, f"replace[{index}]", spec if isinstance(spec, dict) else {}, problems,
+        reader = FieldReader(file, f"{key}[{index}]", spec if isinstance(spec, dict) else {}, problems,
                              getattr(spec, "line", None))
         if not isinstance(spec, dict):
-            reader.problem("expected a mapping like {bridges: [sw-1], models: [tsn-8]}")
+            reader.problem(f"expected a mapping like {example or shape}")
             continue
+        yield spec, reader
+
+
+def _read_replacements(section, file, network: Network, models, problems) -> list[Replacement]:
+    out: list[Replacement] = []
+    bridges_kind = {NodeKind.BRIDGE}
+    for spec, reader in _list_entries(section, file, "replace", problems, "{bridges: [...], models: [...]}",
+                                      "{bridges: [sw-1], models: [tsn-8]}"):
         reader.unknown_keys({"bridges", "models", "description"})
         bridges = _node_list(spec.get("bridges"), reader, network, "bridges", bridges_kind)
         names = spec.get("models")
@@ -339,17 +347,8 @@ def _read_spare_ports(section, file, network: Network, problems) -> dict[str, in
 
 def _read_upgrades(section, file, network: Network, problems) -> list[LinkUpgrade]:
     out: list[LinkUpgrade] = []
-    if section is None:
-        return out
-    if not isinstance(section, list):
-        problems.append(Problem(file, "link_upgrades", "expected a list of {links: all, rate: 1G, per_metre: 2}"))
-        return out
-    for index, spec in enumerate(section):
-        reader = FieldReader(file, f"link_upgrades[{index}]", spec if isinstance(spec, dict) else {}, problems,
-                             getattr(spec, "line", None))
-        if not isinstance(spec, dict):
-            reader.problem("expected a mapping like {links: all, rate: 1G, per_metre: 2}")
-            continue
+    for spec, reader in _list_entries(section, file, "link_upgrades", problems,
+                                      "{links: all, rate: 1G, per_metre: 2}"):
         reader.unknown_keys({"links", "rate", "per_metre", "per_port", "description"})
         rate = reader.get("rate", parse_rate_bps, required=True)
         per_metre = reader.get("per_metre", parse_money, default=0)
@@ -379,17 +378,8 @@ def _read_upgrades(section, file, network: Network, problems) -> list[LinkUpgrad
 
 def _read_cables(section, file, network: Network, problems) -> list[Cable]:
     out: list[Cable] = []
-    if section is None:
-        return out
-    if not isinstance(section, list):
-        problems.append(Problem(file, "cables", "expected a list of cable routes {ends: [a, b], length: 40m}"))
-        return out
-    for index, spec in enumerate(section):
-        reader = FieldReader(file, f"cables[{index}]", spec if isinstance(spec, dict) else {}, problems,
-                             getattr(spec, "line", None))
-        if not isinstance(spec, dict):
-            reader.problem("expected a mapping like {ends: [a, b], length: 40m}")
-            continue
+    for spec, reader in _list_entries(section, file, "cables", problems, "cable routes {ends: [a, b], length: 40m}",
+                                      "{ends: [a, b], length: 40m}"):
         before = len(problems)
         reader.unknown_keys(_CABLE_KEYS)
         ends = _ends(spec.get("ends"), reader, network)
