@@ -63,7 +63,7 @@ def schedule(problem: CompiledProblem, method: str = "auto", time_limit_s: float
     if method == "cpsat":
         from tsnplan.schedule import cpsat
         if not cpsat.available():
-            raise UsageError("--method cpsat needs OR-Tools: pip install 'tsnplan[cpsat]'")
+            raise UsageError("--method cpsat needs OR-Tools 9.9 or newer: pip install 'tsnplan[cpsat]'")
     from tsnplan.schedule.assemble import assemble
     from tsnplan.schedule.explain import explain
     from tsnplan.schedule.heuristic import heuristic_placement

@@ -36,12 +36,13 @@ DET_PER_SECOND = 0.4     # CP-SAT deterministic time per second of --time-limit 
 
 
 def available() -> bool:
-    """OR-Tools is an optional dependency (extra ``cpsat``); ``auto`` skips CP-SAT without it."""
+    """OR-Tools is an optional dependency (extra ``cpsat``); ``auto`` skips CP-SAT without it, and
+    with a release older than 9.9, which lacks the snake_case model API used here."""
     try:
-        import ortools.sat.python.cp_model  # noqa: F401
+        from ortools.sat.python import cp_model
     except ImportError:
         return False
-    return True
+    return hasattr(cp_model.CpModel, "new_bool_var")
 
 
 @dataclass
