@@ -168,7 +168,7 @@ def solve(layout: Layout, rel: np.ndarray, free: list[int], fixed_start: np.ndar
             model.add(t[a, 0] <= t[b, 0]).only_enforce_if(z[b])
     if hint is not None and hint_placed is not None:
         for s in free:
-            model.add_hint(z[s], bool(hint_placed[s]))
+            model.add_hint(z[s], int(bool(hint_placed[s])))   # OR-Tools 9.9 takes 0/1, not a bool
             if hint_placed[s]:
                 for f in range(int(layout.n_frames[s])):
                     model.add_hint(t[s, f], int(hint[layout.slot(s, int(p.hop_ptr[s]), f)]) // q)
