@@ -65,6 +65,10 @@ class StreamSet:
 
     streams: tuple[Stream, ...]
     source: str = ""
+    _index: dict[str, Stream] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", {s.id: s for s in self.streams})
 
     def __iter__(self):
         return iter(self.streams)
@@ -73,4 +77,5 @@ class StreamSet:
         return len(self.streams)
 
     def by_id(self) -> dict[str, Stream]:
-        return {s.id: s for s in self.streams}
+        """Id -> stream, built once (hot paths look streams up per stream); do not modify it."""
+        return self._index

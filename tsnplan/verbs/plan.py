@@ -1,13 +1,13 @@
 """Upgrade planner: the cheapest verified set of changes (from a catalogue) that makes a plant meet new streams."""
 from __future__ import annotations
 
-import json
 import sys
 from contextlib import ExitStack
 from pathlib import Path
 
 from tsnplan.errors import ExitStatus, UsageError
-from tsnplan.report.console import print_json
+from tsnplan.io.output import write_atomic
+from tsnplan.report.console import dumps_readable, print_json
 from tsnplan.verbs._types import whole
 
 
@@ -79,11 +79,11 @@ def run(args, console) -> ExitStatus:
                                   result.best.actions, result.diagnosis)
     document = plan_to_json(result, inputs.catalogue, phases)
     if args.output:
-        Path(args.output).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        write_atomic(args.output, dumps_readable(document) + "\n")
     if args.write_network and result.best is not None:
         from tsnplan.plan.actions import apply_actions, to_yaml
         doc = apply_actions(result.base_doc, result.best.actions, inputs.catalogue)
-        Path(args.write_network).write_text(to_yaml(doc, f"to-be network of {Path(args.network).name}: "
+        write_atomic(args.write_network, to_yaml(doc, f"to-be network of {Path(args.network).name}: "
                                                          f"tsnplan plan with {Path(args.catalogue).name}"))
     if args.json:
         print_json(document)
