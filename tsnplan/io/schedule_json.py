@@ -347,7 +347,9 @@ def _stream_windows(entry, hyper: int, index: int, ports: dict[str, int], out: _
     for w in windows:
         if not isinstance(w, dict):
             raise ValueError("a window must be a mapping")
-        port = _port_name(w.get("port"))
+        port = w.get("port")
+        if port not in ports:           # a port name is checked once, not per window
+            _port_name(port)
         start, end = _whole(w.get("start_ns"), "start_ns", 0, hyper), _whole(w.get("end_ns"), "end_ns", 0, hyper)
         _whole(w.get("frame", 0), "frame", 0, 2**20)
         _whole(w.get("replica", 0), "replica", 0, 1)
