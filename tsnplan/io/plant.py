@@ -50,7 +50,8 @@ def _gc_paused():
 
 
 def load_plant(net_path: str | Path, streams_path: str | Path | None = None, *, check: bool = True) -> Plant:
-    """Read and check NET (YAML, tsnkit directory or TAS benchmark JSON) and STREAMS; one ``InputError`` lists every problem.
+    """Read and check NET (YAML, tsnkit directory, TAS benchmark or TSNsched JSON, ECRTS stream text)
+    and STREAMS; one ``InputError`` lists every problem.
 
     Without ``streams_path`` the streams come from a ``streams:`` section of the network file (or
     from the tsnkit instance); a plant without streams is valid.
@@ -67,8 +68,13 @@ def _load_plant(net_path: Path, streams_path, check: bool) -> Plant:
                                       "streams (task.csv); give no streams file with it")])
         return load_tsnkit_instance(net_path, check=check)
     if net_path.suffix.lower() == ".json" and streams_path is None:
-        from tsnplan.io.tas_benchmark import load_tas_instance
-        return load_tas_instance(net_path, check=check)
+        from tsnplan.io.json_input import load_json_plant
+        return load_json_plant(net_path, check=check)
+    if net_path.suffix.lower() == ".txt" and streams_path is None:
+        from tsnplan.io.ecrts import ecrts_text, load_ecrts
+        text = ecrts_text(net_path)
+        if text is not None:
+            return load_ecrts(net_path, text, check=check)
     from tsnplan.io.network_file import network_from_doc
     from tsnplan.io.streams_file import streams_from_doc
     from tsnplan.io.yaml_input import read_yaml
