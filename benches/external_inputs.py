@@ -2,7 +2,7 @@
 
     python benches/external_inputs.py [--root ../shared/datasets] [--time-limit 10] [--emulate-ms 100]
 
-Per input: streams (scheduled of all), the ``schedule(method="auto")`` status, placed streams and
+Per input: streams (scheduled of all), the ``schedule(method="auto")`` status, placed scheduled streams and
 time (load and compile excluded), ``verify``, the latency budget (listeners whose bound misses the
 deadline, scheduled / unscheduled) with the schedule, and an emulation of ``--emulate-ms`` (at least
 two hyperperiods; deadline misses, scheduled / unscheduled, and lost frames). Where TSNsched's own
@@ -57,7 +57,8 @@ def run(root: Path, name: str, limit: float, emulate_ms: int) -> tuple[str, bool
     misses = [l for l in emulated.listeners if l.deadline_misses]
     lost = sum(l.lost for l in emulated.listeners)
     miss_tt = sum(l.stream in scheduled for l in misses)
-    row = (f"| {name} | {len(scheduled)}/{n} | {result.status.value}, {n - len(result.unscheduled)}/{n} placed, "
+    row = (f"| {name} | {len(scheduled)}/{n} | {result.status.value}, {len(scheduled) - len(result.unscheduled)}/"
+           f"{len(scheduled)} placed, "
            f"{result.method}, {seconds:.2f} s | {'ok' if verified else 'FAILED'} | "
            f"{sum(sid in scheduled for sid, _ in over)} / {sum(sid not in scheduled for sid, _ in over)} | "
            f"{duration / 1e6:g} ms: {miss_tt} / {len(misses) - miss_tt}, lost {lost} |")

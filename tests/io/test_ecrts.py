@@ -96,6 +96,12 @@ def test_bad_stream_sets_are_problems_with_their_line(tmp_path, old, new, line, 
     assert any(message in text and at == line for at, text in found), found
 
 
+def test_windows_line_ends_and_a_byte_order_mark_are_read(tmp_path):
+    path = tmp_path / "streams.txt"
+    path.write_bytes(("\ufeff" + TINY).replace("\n", "\r\n").encode("utf-8"))
+    assert len(load_plant(path).streams) == 5
+
+
 def test_a_yaml_network_named_txt_is_still_yaml(tmp_path):
     path = _write(tmp_path, "nodes:\n  a: {kind: end-station}\n  b: {kind: end-station}\nlinks:\n  - {ends: [a, b]}\n",
                   name="network.txt")

@@ -52,7 +52,7 @@ _UTILITY = re.compile(r"[0-9]{1,9}(?:[.,][0-9]{1,9})?\Z")
 
 def ecrts_text(path: str | Path) -> str | None:
     """The file's text if it is an ECRTS stream set (its first line opens a ``TSN_Stream`` block)."""
-    text = read_text(path, what="an ECRTS stream set or YAML text", max_bytes=MAX_BYTES)
+    text = read_text(path, what="an ECRTS stream set or YAML text", max_bytes=MAX_BYTES).removeprefix("\ufeff")
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
     return text if first.startswith("TSN_Stream") else None
 
