@@ -99,7 +99,7 @@ def _blocks(text: str, file: str, problems: list[Problem]) -> dict[str, tuple[in
 
 
 def _stream(name: str, fields: dict, file: str, problems: list[Problem]):
-    """(Stream, path) of one block, or None after adding its problems."""
+    """The stream of one block, or None after adding its problems."""
     before = len(problems)
 
     def bad(key, message):
@@ -115,12 +115,12 @@ def _stream(name: str, fields: dict, file: str, problems: list[Problem]):
     if not _WHOLE.match(period) or not 0 < int(period) <= MAX_HYPERPERIOD_NS:
         bad("period", f"expected whole ns up to 10 s, got {clip(period, 40)!r}")
     sizes = []
-    for key in ("minFrameSize", "maxFrameSize"):
+    for key in ("minFrameSize", "maxFrameSize"):          # only the largest frame is used
         value = fields[key][0]
-        if not _WHOLE.match(value) or not MIN_FRAME <= int(value) <= MAX_FRAME:
-            if key == "maxFrameSize" or not _WHOLE.match(value):
-                bad(key, f"expected whole bytes, {MIN_FRAME}-{MAX_FRAME} for the largest frame, got {clip(value, 40)!r}")
-        sizes.append(int(value) if _WHOLE.match(value) else 0)
+        whole = _WHOLE.match(value) is not None
+        if not whole or key == "maxFrameSize" and not MIN_FRAME <= int(value) <= MAX_FRAME:
+            bad(key, f"expected whole bytes, {MIN_FRAME}-{MAX_FRAME} for the largest frame, got {clip(value, 40)!r}")
+        sizes.append(int(value) if whole else 0)
     if sizes[0] > sizes[1]:
         bad("minFrameSize", f"{sizes[0]} B is above maxFrameSize {sizes[1]} B")
     tc = _CLASS.match(fields["trafficClass"][0])
@@ -148,7 +148,7 @@ def _stream(name: str, fields: dict, file: str, problems: list[Problem]):
 
 def _classify(name: str, period: int, tc: int, frame: int, path: tuple[str, ...]) -> Stream:
     """The origin's deadline and TT/AVB/BE split (``ECRTSICreader.m``)."""
-    deadline = period // 2 if tc == 7 else period if tc in (5, 6) else 2 * period if tc in (2, 3, 4) else None
+    deadline = max(1, period // 2) if tc == 7 else period if tc in (5, 6) else 2 * period if tc in (2, 3, 4) else None
     payload = frame - FRAME_HEADER
     common = dict(frame_payload_limit=payload)
     if tc == 7 or (deadline is not None and TT_DEADLINE_NS[0] <= deadline <= TT_DEADLINE_NS[1]):

@@ -118,11 +118,11 @@ class _Entry:
             return None
         return number * factor
 
-    def time_ns(self, key: str, *, unit: str | None = None, hi: int = MAX_HYPERPERIOD_NS):
+    def time_ns(self, key: str, *, hi: int = MAX_HYPERPERIOD_NS):
         """A time (µs unless ``<key>Unit`` says otherwise) as whole ns, 0..``hi``; None if absent or bad."""
         if key not in self.obj:
             return None
-        ns = self._number(key, _TIME_UNITS, unit or key + "Unit", "us")
+        ns = self._number(key, _TIME_UNITS, key + "Unit", "us")
         if ns is None:
             return None
         if ns > hi or ns.denominator != 1:
@@ -148,7 +148,7 @@ class _Entry:
         per_time = self._number(key, _SIZE_UNITS, size_unit, "B")
         if per_time is None:
             return None
-        scale = self._number_unit(time_unit)
+        scale = self._time_unit(time_unit)
         if scale is None:
             return None
         bps = per_time * 8 * 10**9 / scale
@@ -157,7 +157,7 @@ class _Entry:
             return None
         return int(bps)
 
-    def _number_unit(self, unit: str):
+    def _time_unit(self, unit: str):
         name = self.obj.get(unit, "us")
         factor = _TIME_UNITS.get(name.upper()) if isinstance(name, str) else None
         if factor is None:
@@ -165,12 +165,12 @@ class _Entry:
                          "TSNsched's units: " + ", ".join(u.lower() for u in _TIME_UNITS))
         return factor
 
-    def name(self, key: str, known: dict | None = None):
+    def name(self, key: str, known: dict):
         value = self.obj.get(key)
         if not isinstance(value, str):
             self.problem(f"{key}: expected a name, got {clip(repr(value), 40)}")
             return None
-        if known is not None and value not in known:
+        if value not in known:
             self.problem(f"{key}: unknown node {clip(value)!r}", _suggest(value, known))
             return None
         return value
