@@ -362,7 +362,8 @@ def _streams(doc: dict, file: str, network: Network, kinds: dict, problems: list
         priority = obj.get("priorityValue", -1)
         if type(priority) is not int or priority not in range(-1, 8):
             flow.problem(f"priorityValue: expected -1 (any) or 0-7, got {clip(repr(priority), 40)}")
-        if obj.get("fixedPriority", True) not in (True, False, "true", "false"):
+        fixed = obj.get("fixedPriority", True)
+        if not isinstance(fixed, bool) and not (isinstance(fixed, str) and fixed.lower() in ("true", "false")):
             flow.problem(f"fixedPriority: expected true or false, got {clip(repr(obj.get('fixedPriority')), 40)}")
         if talker is not None and len(problems) == before:
             if not period:
