@@ -1,8 +1,9 @@
 """ECRTS industry-challenge stream sets: topology from the paths, the origin's classes, clear problems."""
+import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tsnplan.emulate import Scenario, run_emulation
 from tsnplan.errors import InputError
@@ -153,3 +154,19 @@ def test_a_file_of_junk_lines_stops_after_the_first_problems(tmp_path):
     with pytest.raises(InputError) as err:
         load_plant(_write(tmp_path, TINY + "junk\n" * 100_000))
     assert len(err.value.problems) == 201 and "stopped after 200 problems" in err.value.problems[-1].message
+
+
+def test_same_input_gives_byte_identical_schedules(cli, tmp_path):
+    path = _write(tmp_path, TINY)
+    outputs = [cli("schedule", path, "--json")[1] for _ in range(2)]
+    assert outputs[0] == outputs[1] and json.loads(outputs[0])["status"] == "feasible"
+
+
+@settings(max_examples=15, suppress_health_check=list(HealthCheck))
+@given(at=st.integers(0, 10**6), insert=st.one_of(st.text(max_size=20), _lines), cut=st.integers(0, 40))
+def test_edited_text_through_the_cli(cli, tmp_path_factory, at, insert, cut):
+    i = at % (len(TINY) + 1)
+    target = tmp_path_factory.mktemp("c") / "streams.txt"
+    target.write_text(TINY[:i] + insert + "\n" + TINY[i + cut:])
+    status, out, err = cli("validate", target)
+    assert status in (0, 2) and (status == 0 or err.startswith(str(target)))

@@ -182,6 +182,13 @@ def test_json_that_is_no_network(tmp_path, text, message):
     assert len(problems) == 1 and message in problems[0], problems
 
 
+def test_an_unknown_hop_node_is_one_line_and_exit_2(tmp_path, cli):
+    doc = copy.deepcopy(TINY)
+    doc["flows"][1]["hops"][2]["nextNodeName"] = "sub9"
+    status, _, err = cli("schedule", _write(tmp_path, doc))
+    assert status == 2 and err == f"{tmp_path / 'net.json'}: flow pubsub hops[2]: nextNodeName: unknown node 'sub9' (did you mean 'sub2'?)\n"
+
+
 def test_same_input_gives_byte_identical_schedules(tmp_path, cli):
     path = _write(tmp_path, TINY)
     outputs = [cli("schedule", path, "--json")[1] for _ in range(2)]
