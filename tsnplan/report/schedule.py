@@ -77,9 +77,12 @@ def render_schedule(problem: CompiledProblem, result: ScheduleResult, console, o
     from rich.table import Table
 
     colour = {"feasible": "green", "partial": "yellow"}.get(result.status.value, "red")
-    placed = len(problem.stream_ids) - len(set(result.unscheduled) & set(problem.stream_ids))
+    gated = {sid for sid, flag in zip(problem.stream_ids, problem.stream_scheduled.tolist()) if flag}
+    placed = len(gated - set(result.unscheduled))
+    others = len(problem.stream_ids) - len(gated)
     console.print(f"[{colour}]{result.status.value}[/{colour}]: {escape(problem.network.name)}: {placed}/"
-                  f"{len(problem.stream_ids)} streams, hyperperiod {format_time_ns(result.hyperperiod_ns)}, "
+                  f"{len(gated)} scheduled streams placed" + (f" ({others} unscheduled)" if others else "")
+                  + f", hyperperiod {format_time_ns(result.hyperperiod_ns)}, "
                   f"method {result.method}, {result.solve_seconds:.3f} s"
                   + (f" -> {output}" if output else ""))
     rows = port_summary(problem, result)
