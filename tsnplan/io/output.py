@@ -7,6 +7,7 @@ interrupt the temporary file is removed. Problems are ``InputError``s naming the
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -14,6 +15,8 @@ from pathlib import Path
 from tsnplan.errors import InputError, Problem
 
 __all__ = ["write_atomic", "check_writable", "atomic_path"]
+
+_INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
 
 
 def check_writable(path: str | Path) -> Path:
@@ -41,12 +44,21 @@ class atomic_path:
         self.path = check_writable(path)
 
     def __enter__(self) -> Path:
+        """Ctrl-C and SIGTERM wait while the file is made: one arriving between its creation and
+        ``self.tmp`` being known would leave the file behind (``__exit__`` does not run then)."""
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _INTERRUPTS)
         try:
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+            os.close(fd)
         except OSError as exc:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
             raise InputError([Problem(str(self.path), "", f"cannot write: {exc.strerror or exc}")]) from None
-        os.close(fd)
         self.tmp = Path(tmp)
+        try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)     # a signal held meanwhile arrives here
+        except BaseException:
+            self.tmp.unlink(missing_ok=True)
+            raise
         return self.tmp
 
     def __exit__(self, kind, exc, tb) -> None:
