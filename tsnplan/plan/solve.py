@@ -93,11 +93,11 @@ class UpgradeModel:
                  objective: str = "cost", max_utilisation: float = 1.0, variants=None):
         import pulp
 
-        from tsnplan.schedule.ilp import _var
+        from tsnplan.schedule.milp import variable
 
         self.actions = actions
         self.model = m = pulp.LpProblem("tsnplan_plan", pulp.LpMinimize)
-        self.x = {a.id: _var(m, f"x{i}", cat="Binary") for i, a in enumerate(actions)}
+        self.x = {a.id: variable(m, f"x{i}", cat="Binary") for i, a in enumerate(actions)}
         by_group = defaultdict(list)
         for a in actions:
             by_group[a.group].append(a)
@@ -119,7 +119,7 @@ class UpgradeModel:
         w = None
         if variants is not None:
             # Routing as the pipeline does it: one binary per set of cables built, routes fixed by it.
-            w = [_var(m, f"w{k}", cat="Binary") for k in range(len(variants))]
+            w = [variable(m, f"w{k}", cat="Binary") for k in range(len(variants))]
         self.w = w
         if w is not None:
             m += pulp.lpSum(w) == 1
@@ -140,7 +140,7 @@ class UpgradeModel:
                             m += w[k] == 0      # the pipeline's routing leaves this listener without its routes
                 for r, choice in enumerate(choices):
                     if w is None:
-                        y = _var(m, f"y{d}_{l}_{r}", cat="Binary")
+                        y = variable(m, f"y{d}_{l}_{r}", cat="Binary")
                     else:
                         y = pulp.lpSum(w[k] for k, i in enumerate(demand.by_variant[l]) if i == r)
                     ys.append(y)
@@ -150,7 +150,7 @@ class UpgradeModel:
                         for u, v in zip(path, path[1:]):
                             z = z_port.get((u, v))
                             if z is None:
-                                z = z_port[(u, v)] = _var(m, f"z{d}_{len(z_port)}", lowBound=0, upBound=1)
+                                z = z_port[(u, v)] = variable(m, f"z{d}_{len(z_port)}", lowBound=0, upBound=1)
                                 port_load[(u, v)].append((demand.bits_per_s, z))
                             m += z >= y
                 if w is None:
@@ -260,10 +260,10 @@ class UpgradeModel:
         """("optimal" | "infeasible" | "limit", chosen action ids)."""
         import pulp
 
-        from tsnplan.schedule.ilp import _quiet_stdout, _solver
+        from tsnplan.schedule.milp import quiet_stdout, solver
 
-        with _quiet_stdout():
-            code = self.model.solve(_solver(time_limit_s))
+        with quiet_stdout():
+            code = self.model.solve(solver(time_limit_s))
         state = pulp.LpStatus[code]
         if state == "Infeasible":
             return "infeasible", None

@@ -7,13 +7,16 @@ its own FRER copies queued behind each other), so the model and the heuristic sh
 feasibility notion: the ILP can only place more. Two items with periods Ti, Tj on one medium
 (or residencies in one queue) never meet over the hyperperiod iff their distance modulo
 ``g = gcd(Ti, Tj)`` lies in ``[Lj, g - Li]``: one integer ``m`` per pair, no big-M over instances.
+
+The solver's answer holds only to its tolerances: an integer ``m`` off by 1e-6 moves a window by
+``1e-6 * g`` (tens of ns at a 50 ms period), enough for two frames to share a queue. Every
+constraint is a difference of two offsets once ``z`` and ``m`` are fixed, so ``_exact`` checks the
+rounded answer in integers and, where it fails, moves the offsets to the nearest exact solution
+(Bellman-Ford); a stream that cannot keep its place that way is left out with that reason.
 """
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import sys
 import time
 
 import numpy as np
@@ -22,6 +25,7 @@ from tsnplan._ext.listsched import ST_NO_SLOT
 from tsnplan.model.compile import CompiledProblem
 from tsnplan.schedule.layout import Layout, ScheduleOptions, build_layout
 from tsnplan.schedule.bounds import drop_ungated
+from tsnplan.schedule.milp import quiet_stdout, solver, variable
 from tsnplan.schedule.result import Explanation, ScheduleResult, ScheduleStatus
 
 __all__ = ["ilp_schedule"]
@@ -44,41 +48,171 @@ def _relative(layout: Layout) -> tuple[np.ndarray, np.ndarray]:
     return rel, alone
 
 
-@contextlib.contextmanager
-def _quiet_stdout():
-    """HiGHS prints a banner on the C level even with ``msg=False``; analyses never print."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    with open(os.devnull, "wb") as null:
-        os.dup2(null.fileno(), 1)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
+class _Model:
+    """The constraints as data, so the MILP and the exact check are built from the same lists.
+
+    Offsets ``t[k]`` of the (stream, frame) ``keys[k]``, in quanta within ``[0, upper[k]]``; ``-1``
+    stands for the constant 0.
+    ``own``: ``q * t[a] - q * t[b] <= c`` within one stream. ``pairs``: ``(a, b, oa, ob, la, lb, g)``
+    asks ``q*t[a] + oa - q*t[b] - ob - g*m`` to lie in ``[lb, g - la]`` for some integer ``m``
+    when both streams are placed. ``apart``: two streams that can never be placed together.
+    """
+
+    def __init__(self, layout: Layout, rel: np.ndarray, alone: np.ndarray):
+        p, q = layout.problem, layout.quantum
+        self.rel = rel
+        self.keys: list[tuple[int, int]] = []
+        self.upper: list[int] = []
+        self.index: dict[tuple[int, int], int] = {}
+        self.own: list[tuple[int, int, int]] = []
+        self.pairs: list[tuple[int, int, int, int, int, int, int]] = []
+        self.apart: list[tuple[int, int]] = []
+        self.never: set[int] = {int(s) for s in layout.scheduled if not alone[s]}
+        items = []   # (resource key, stream, frame, offset from root, length)
+        arrival = p.arrival_limit_ns()
+        for s in layout.scheduled:
+            s = int(s)
+            if s in self.never:
+                continue
+            T, nf = int(p.stream_period_ns[s]), int(layout.n_frames[s])
+            deadline = int(p.stream_deadline_ns[s]) - layout.sync
+            for f in range(nf):
+                self.index[s, f] = k = len(self.keys)
+                self.keys.append((s, f))
+                self.upper.append(T // q)
+            for f in range(nf):
+                k = self.index[s, f]
+                root = layout.slot(s, int(p.hop_ptr[s]), f)
+                ends, deliver = [], []
+                for h in range(int(p.hop_ptr[s]), int(p.hop_ptr[s + 1])):
+                    i = layout.slot(s, h, f)
+                    ln, port = int(layout.hf_len[i]), int(p.hop_port[h])
+                    ends.append(int(rel[i]) + ln)
+                    if layout.hop_listener[h]:
+                        deliver.append(ends[-1] + int(p.hop_prop_ns[h]))
+                    items.append((("m", int(p.port_resource[port])), s, f, int(rel[i]), ln))
+                    pre = layout.queue_lead_ns(rel, s, h, f)
+                    items.append((("q", port, int(layout.hop_cls[h])), s, f, int(rel[i]) - pre, ln + pre))
+                self.own.append((k, -1, T - max(ends)))
+                if deliver:
+                    self.own.append((k, self.index[s, 0], deadline - max(deliver)))
+                    self.own.append((k, -1, min(T, int(arrival[s])) - max(deliver)))
+                if f + 1 < nf:
+                    self.own.append((k, self.index[s, f + 1], -int(layout.hf_len[root])))
+        by_key: dict = {}
+        for item in items:
+            by_key.setdefault(item[0], []).append(item)
+        for key, group in sorted(by_key.items(), key=lambda kv: str(kv[0])):
+            for a in range(len(group)):
+                _, si, fi, oi, li = group[a]
+                for b in range(a + 1, len(group)):
+                    _, sj, fj, oj, lj = group[b]
+                    if si == sj and (fi == fj or key[0] == "q"):
+                        continue     # one frame's own hops are consistent; own copies share a queue
+                    g = math.gcd(int(p.stream_period_ns[si]), int(p.stream_period_ns[sj]))
+                    if li + lj > g:
+                        if si == sj:
+                            self.never.add(si)
+                        else:
+                            self.apart.append((si, sj))
+                        continue
+                    self.pairs.append((self.index[si, fi], self.index[sj, fj], oi, oj, li, lj, g))
+        self.stream = np.array([s for s, _ in self.keys], dtype=np.int64)
 
 
-def _var(model, name: str, **kw):
-    """A model variable (pulp >= 3.3 attaches it to the model; older pulp builds it free)."""
+def _milp(model: _Model, scheduled, q: int, limit: float | None):
+    """Solve the MILP; (solver state, z, t, m) with t and m rounded, or None values without an answer."""
     import pulp
 
-    if hasattr(model, "add_variable"):
-        return model.add_variable(name, **kw)
-    return pulp.LpVariable(name, **kw)
+    lp = pulp.LpProblem("tsnplan", pulp.LpMaximize)
+    z = {int(s): variable(lp, f"z{s}", cat="Binary") for s in scheduled}
+    t = [variable(lp, f"u{s}_{f}", lowBound=0, upBound=up, cat="Integer") for (s, f), up in zip(model.keys, model.upper)]
+
+    def at(k):
+        return q * t[k] if k >= 0 else 0
+
+    for s in model.never:
+        lp += z[s] == 0
+    for a, b, c in model.own:
+        lp += at(a) - at(b) <= c
+    for si, sj in model.apart:
+        lp += z[si] + z[sj] <= 1
+    m = []
+    for n, (a, b, oa, ob, la, lb, g) in enumerate(model.pairs):
+        si, sj = int(model.stream[a]), int(model.stream[b])
+        m.append(variable(lp, f"m{n}", cat="Integer"))
+        x = at(a) + oa - at(b) - ob - g * m[-1]
+        relax = g * (2 - z[si] - z[sj]) if si != sj else 0
+        lp += x >= lb - relax
+        lp += x <= g - la + relax
+    lp += pulp.lpSum(z.values())
+    with quiet_stdout():
+        code = lp.solve(solver(limit))
+    state = pulp.LpStatus[code]
+    if any(v.varValue is None for v in z.values()) or any(v.varValue is None for v in t + m):
+        return state, None, None, None
+    placed = {s for s, v in z.items() if round(v.varValue) == 1}
+    return (state, placed, np.array([round(v.varValue) for v in t], dtype=np.int64),
+            np.array([round(v.varValue) for v in m], dtype=np.int64))
 
 
-def _solver(time_limit_s: float | None):
-    import pulp
+def _edges(model: _Model, placed: np.ndarray, m: np.ndarray, q: int):
+    """Difference constraints ``t[a] - t[b] <= c`` (quanta) of the placed streams, ``m`` fixed:
+    arrays (a, b, c, stream of a, stream of b) with the constant 0 at index ``len(keys)``."""
+    zero = len(model.keys)
+    rows = []
+    for k, up in enumerate(model.upper):
+        s = int(model.stream[k])
+        if placed[s]:
+            rows += [(k, zero, up, s, s), (zero, k, 0, s, s)]
+    for a, b, c in model.own:
+        s = int(model.stream[a if a >= 0 else b])
+        if placed[s]:
+            rows.append((a if a >= 0 else zero, b if b >= 0 else zero, c // q, s, s))
+    for n, (a, b, oa, ob, la, lb, g) in enumerate(model.pairs):
+        si, sj = int(model.stream[a]), int(model.stream[b])
+        if placed[si] and placed[sj]:
+            shift = ob - oa + g * int(m[n])
+            rows.append((a, b, (g - la + shift) // q, si, sj))
+            rows.append((b, a, (-lb - shift) // q, sj, si))
+    if not rows:
+        return (np.zeros(0, np.int64),) * 5
+    return tuple(np.array(col, dtype=np.int64) for col in zip(*rows))
 
-    if "HiGHS" in pulp.listSolvers(onlyAvailable=True):
-        return pulp.HiGHS(msg=False, timeLimit=time_limit_s, threads=1)
-    return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s, threads=1)
+
+def _exact(model: _Model, t: np.ndarray, m: np.ndarray, placed: np.ndarray, q: int) -> tuple[np.ndarray, dict[int, int]]:
+    """Offsets that meet every constraint exactly for the solver's ``z`` and ``m``; the streams left
+    out (highest index of a violated constraint first) with the ns the solver's answer was off by.
+
+    Starting from the rounded answer, Bellman-Ford only moves offsets a violated constraint
+    forces; a negative cycle means these ``m`` admit no exact solution with every stream kept.
+    """
+    dropped: dict[int, int] = {}
+    for s in placed.nonzero()[0]:
+        if s in model.never:
+            placed[s] = False
+    for si, sj in model.apart:
+        if placed[si] and placed[sj]:
+            placed[max(si, sj)] = False
+            dropped[max(si, sj)] = 0
+    base = np.append(t, 0)
+    while True:
+        a, b, c, sa, sb = _edges(model, placed, m, q)
+        d = base.copy()
+        for _ in range(len(d) + 1):
+            cand = d[b] + c
+            if not (cand < d[a]).any():
+                return (d[:-1] - d[-1]), dropped
+            np.minimum.at(d, a, cand)
+        off = base[b] + c - base[a]
+        worst = np.flatnonzero(off < 0)
+        victim = int(max(sa[worst].max(), sb[worst].max()))
+        placed[victim] = False
+        dropped[victim] = int(-off[worst][(sa[worst] == victim) | (sb[worst] == victim)].min()) * q
 
 
 def ilp_schedule(problem: CompiledProblem, options: ScheduleOptions, time_limit_s: float | None) -> ScheduleResult:
     """Maximise the placed streams; ``unknown`` when the time limit stops the solver short."""
-    import pulp
-
     from tsnplan.schedule.assemble import assemble
     from tsnplan.schedule.explain import explain
 
@@ -86,81 +220,27 @@ def ilp_schedule(problem: CompiledProblem, options: ScheduleOptions, time_limit_
     layout = build_layout(problem, ScheduleOptions(sync_error_ns=options.sync(problem), max_wait_ns=0,
                                                    guard_band=options.guard_band, reroute=False))
     p, q = problem, layout.quantum
-    rel, alone = _relative(layout)
-    model = pulp.LpProblem("tsnplan", pulp.LpMaximize)
-    z = {int(s): _var(model, f"z{s}", cat="Binary") for s in layout.scheduled}
-    t: dict[tuple[int, int], pulp.LpVariable] = {}
-    items = []   # (resource key, stream, frame, offset from root, length, is residency)
-    for s in layout.scheduled:
-        s = int(s)
-        if not alone[s]:
-            model += z[s] == 0
-            continue
-        T, nf, deadline = int(p.stream_period_ns[s]), int(layout.n_frames[s]), int(p.stream_deadline_ns[s]) - layout.sync
-        for f in range(nf):
-            t[s, f] = _var(model, f"u{s}_{f}", lowBound=0, upBound=T // q, cat="Integer")
-        for f in range(nf):
-            root = layout.slot(s, int(p.hop_ptr[s]), f)
-            ends, deliver = [], []
-            for h in range(int(p.hop_ptr[s]), int(p.hop_ptr[s + 1])):
-                i = layout.slot(s, h, f)
-                ln, port = int(layout.hf_len[i]), int(p.hop_port[h])
-                end = int(rel[i]) + ln
-                ends.append(end)
-                if layout.hop_listener[h]:
-                    deliver.append(end + int(p.hop_prop_ns[h]))
-                items.append((("m", int(p.port_resource[port])), s, f, int(rel[i]), ln))
-                pre = layout.queue_lead_ns(rel, s, h, f)
-                items.append((("q", port, int(layout.hop_cls[h])), s, f, int(rel[i]) - pre, ln + pre))
-            model += q * t[s, f] + max(ends) <= T
-            if deliver:
-                model += q * t[s, f] + max(deliver) <= q * t[s, 0] + deadline
-                model += q * t[s, f] + max(deliver) <= min(T, int(p.arrival_limit_ns()[s]))
-            if f + 1 < nf:
-                model += q * t[s, f + 1] >= q * t[s, f] + int(layout.hf_len[root])
-    by_key: dict = {}
-    for item in items:
-        by_key.setdefault(item[0], []).append(item)
-    n_pairs = 0
-    for key, group in sorted(by_key.items(), key=lambda kv: str(kv[0])):
-        for a in range(len(group)):
-            _, si, fi, oi, li = group[a]
-            for b in range(a + 1, len(group)):
-                _, sj, fj, oj, lj = group[b]
-                if si == sj and (fi == fj or key[0] == "q"):
-                    continue     # one frame's own hops are consistent; own copies share a queue
-                g = math.gcd(int(p.stream_period_ns[si]), int(p.stream_period_ns[sj]))
-                if li + lj > g:
-                    model += z[si] + z[sj] <= 1 if si != sj else z[si] == 0
-                    continue
-                m = _var(model, f"m{n_pairs}", cat="Integer")
-                n_pairs += 1
-                x = q * t[si, fi] + oi - q * t[sj, fj] - oj - g * m
-                relax = g * (2 - z[si] - z[sj]) if si != sj else 0
-                model += x >= lj - relax
-                model += x <= g - li + relax
-    model += pulp.lpSum(z.values())
+    model = _Model(layout, *_relative(layout))
     limit = None if time_limit_s is None else max(1.0, float(time_limit_s))
-    with _quiet_stdout():
-        code = model.solve(_solver(limit))
-    state = pulp.LpStatus[code]
-    has_solution = all(v.varValue is not None for v in z.values())
+    state, chosen, t, m = _milp(model, layout.scheduled, q, limit)
     hf = np.zeros(int(layout.hf_ptr[-1]), dtype=np.int64)
     placed = np.zeros(p.n_streams, dtype=bool)
-    if has_solution:
-        for (s, f), var in t.items():
-            if round(z[s].varValue) == 1:
-                placed[s] = True
+    inexact: dict[int, int] = {}
+    if chosen is not None:
+        placed[sorted(chosen)] = True
+        t, inexact = _exact(model, t, m, placed, q)
+        for k, (s, f) in enumerate(model.keys):
+            if placed[s]:
                 for h in range(int(p.hop_ptr[s]), int(p.hop_ptr[s + 1])):
                     i = layout.slot(s, h, f)
-                    hf[i] = q * int(round(var.varValue)) + rel[i]
-    proven = state == "Optimal" and not _hit_limit(model, t_start, limit)
+                    hf[i] = q * int(t[k]) + int(model.rel[i])
+    proven = state == "Optimal" and not _hit_limit(t_start, limit) and not inexact
     over_gcl = _drop_beyond_gcl_limits(layout, hf, placed)
     ungated = drop_ungated(p, placed, [])
-    failed = [int(s) for s in layout.scheduled if not placed[s] and s not in over_gcl]
-    if not failed and not over_gcl:
+    failed = [int(s) for s in layout.scheduled if not placed[s] and s not in over_gcl and s not in inexact]
+    if not failed and not over_gcl and not inexact:
         status = ScheduleStatus.FEASIBLE
-    elif over_gcl:
+    elif over_gcl or inexact:
         status = ScheduleStatus.PARTIAL
     elif proven:
         status = ScheduleStatus.INFEASIBLE
@@ -171,13 +251,16 @@ def ilp_schedule(problem: CompiledProblem, options: ScheduleOptions, time_limit_
                             f"the GCL of {port} exceeds the bridge's {int(p.port_gcl_max[p.port_index[port]])} entries",
                             (port,), "use --method heuristic, or a bridge with a longer gate control list")
                 for s, port in sorted(over_gcl.items())]
+    reasons += [Explanation(p.stream_ids[s], "the MILP solver placed it only within its numerical tolerance"
+                            + (f" (off by {ns} ns)" if ns else "") + "; no exact schedule keeps its place", (),
+                            "use --method cpsat (exact integer arithmetic)") for s, ns in sorted(inexact.items())]
     if proven and not over_gcl:
         reasons = [Explanation(e.stream, e.reason if "needs at least" in e.reason else
                                "no schedule carries every stream together (exact no-wait model)",
                                e.conflicts, e.suggestion) for e in reasons]
     reasons = [e for e in reasons if e.stream not in {u.stream for u in ungated}] + ungated
     return assemble(layout, hf, placed, reasons, "ilp", time.perf_counter() - t_start, status=status,
-                    objective=float(len(layout.scheduled) - len(failed)))
+                    objective=float(len(layout.scheduled) - len(failed) - len(inexact)))
 
 
 def _drop_beyond_gcl_limits(layout, hf: np.ndarray, placed: np.ndarray) -> dict[int, str]:
@@ -200,6 +283,6 @@ def _drop_beyond_gcl_limits(layout, hf: np.ndarray, placed: np.ndarray) -> dict[
         dropped[victim] = p.port_names[port]
 
 
-def _hit_limit(model, t_start: float, limit: float | None) -> bool:
+def _hit_limit(t_start: float, limit: float | None) -> bool:
     """pulp reports an incumbent stopped by the time limit as optimal for some back ends."""
     return limit is not None and time.perf_counter() - t_start >= limit * 0.98
