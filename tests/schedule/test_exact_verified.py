@@ -68,6 +68,15 @@ def test_agv_hall_with_short_gate_lists_verifies(method, tmp_path):
     assert all("gate-list length" in e.reason for e in result.explanations if e.stream in result.unscheduled)
 
 
+def test_auto_without_ortools_falls_back_to_a_verified_ilp(tmp_path, monkeypatch):
+    """``auto`` without OR-Tools runs the ILP after the heuristic (up to 60 streams): the reported
+    failure ("ilp schedule failed verification") came from there."""
+    from tsnplan.schedule import cpsat
+
+    monkeypatch.setattr(cpsat, "available", lambda: False)
+    assert check(variant_plant("agv-hall", "gcl30", tmp_path), "auto", time_limit_s=30.0).status is ScheduleStatus.PARTIAL
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("variant", VARIANTS)

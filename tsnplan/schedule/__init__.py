@@ -82,9 +82,9 @@ def schedule(problem: CompiledProblem, method: str = "auto", time_limit_s: float
             if ilp.status is ScheduleStatus.FEASIBLE or ilp.status is ScheduleStatus.INFEASIBLE and not failed:
                 return _finish(ilp, problem, options, bounds, None)
     if exact is not None and int(exact.placed.sum()) > best.n_placed():
-        from tsnplan.schedule.ilp import _drop_beyond_gcl_limits
-        layout, hf, placed = exact.layout, exact.hf_start, exact.placed.copy()
-        over = _drop_beyond_gcl_limits(layout, hf, placed)
+        from tsnplan.schedule.gatelimit import fit_gate_lists
+        layout, hf, placed = exact.layout, exact.hf_start.copy(), exact.placed.copy()
+        over = fit_gate_lists(layout, hf, placed)
         if int(placed.sum()) > best.n_placed():
             todo = [int(s) for s in layout.scheduled if not placed[s] and int(s) not in over]
             reasons = drop_ungated(layout.problem, placed, explain(layout, _blocked(best, todo)) + _gcl_reasons(layout, over))

@@ -13,6 +13,8 @@ The solver's answer holds only to its tolerances: an integer ``m`` off by 1e-6 m
 constraint is a difference of two offsets once ``z`` and ``m`` are fixed, so ``_exact`` checks the
 rounded answer in integers and, where it fails, moves the offsets to the nearest exact solution
 (Bellman-Ford); a stream that cannot keep its place that way is left out with that reason.
+Gate-list lengths are not modelled: ``gatelimit.fit_gate_lists`` takes out what overflows a list
+and lets the list scheduler put back what it can (also the streams the integer check left out).
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from tsnplan._ext.listsched import ST_NO_SLOT
 from tsnplan.model.compile import CompiledProblem
 from tsnplan.schedule.layout import Layout, ScheduleOptions, build_layout
 from tsnplan.schedule.bounds import drop_ungated
+from tsnplan.schedule.gatelimit import fit_gate_lists
 from tsnplan.schedule.milp import quiet_stdout, solver, variable
 from tsnplan.schedule.result import Explanation, ScheduleResult, ScheduleStatus
 
@@ -234,8 +237,9 @@ def ilp_schedule(problem: CompiledProblem, options: ScheduleOptions, time_limit_
                 for h in range(int(p.hop_ptr[s]), int(p.hop_ptr[s + 1])):
                     i = layout.slot(s, h, f)
                     hf[i] = q * int(t[k]) + int(model.rel[i])
+    over_gcl = fit_gate_lists(layout, hf, placed, retry=list(inexact))
+    inexact = {s: ns for s, ns in inexact.items() if not placed[s] and s not in over_gcl}
     proven = state == "Optimal" and not _hit_limit(t_start, limit) and not inexact
-    over_gcl = _drop_beyond_gcl_limits(layout, hf, placed)
     ungated = drop_ungated(p, placed, [])
     failed = [int(s) for s in layout.scheduled if not placed[s] and s not in over_gcl and s not in inexact]
     if not failed and not over_gcl and not inexact:
@@ -260,27 +264,7 @@ def ilp_schedule(problem: CompiledProblem, options: ScheduleOptions, time_limit_
                                e.conflicts, e.suggestion) for e in reasons]
     reasons = [e for e in reasons if e.stream not in {u.stream for u in ungated}] + ungated
     return assemble(layout, hf, placed, reasons, "ilp", time.perf_counter() - t_start, status=status,
-                    objective=float(len(layout.scheduled) - len(failed) - len(inexact)))
-
-
-def _drop_beyond_gcl_limits(layout, hf: np.ndarray, placed: np.ndarray) -> dict[int, str]:
-    """Leave out streams (highest index first) on ports whose gate list would exceed the bridge's
-    entry limit, until every list fits; returns the streams left out and their port."""
-    from tsnplan.schedule.assemble import expand_windows
-    from tsnplan.schedule.gcl import build_gcl
-
-    p = layout.problem
-    dropped: dict[int, str] = {}
-    while True:
-        hop, _, _, start, end, _ = expand_windows(layout, hf, placed)
-        over = np.flatnonzero(np.diff(build_gcl(layout, hop, start, end).ptr) > p.port_gcl_max)
-        if not len(over):
-            return dropped
-        port = int(over[0])
-        on_port = np.searchsorted(p.hop_ptr, hop[p.hop_port[hop] == port], side="right") - 1
-        victim = int(on_port.max())
-        placed[victim] = False
-        dropped[victim] = p.port_names[port]
+                    objective=float(len(chosen or ())))
 
 
 def _hit_limit(t_start: float, limit: float | None) -> bool:
