@@ -128,3 +128,14 @@ def test_integer_check_leaves_out_a_stream_no_exact_offset_keeps(solved):
     assert set(dropped) & {int(model.stream[a]), int(model.stream[b])}
     assert not kept[list(dropped)].any()
     assert violated(model, fixed, wrong, kept, q) == 0
+
+
+def test_windows_slide_back_to_the_least_offsets(solved):
+    """``_earliest``: below the solver's offsets, still exact, and no offset can go one quantum lower."""
+    model, t, m, placed, q = solved
+    least = ilp._earliest(model, t, m, placed, q)
+    assert (least <= t).all() and violated(model, least, m, placed, q) == 0
+    for k in np.flatnonzero(least > 0):
+        lower = least.copy()
+        lower[k] -= 1
+        assert violated(model, lower, m, placed, q) > 0

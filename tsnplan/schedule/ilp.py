@@ -13,6 +13,8 @@ The solver's answer holds only to its tolerances: an integer ``m`` off by 1e-6 m
 constraint is a difference of two offsets once ``z`` and ``m`` are fixed, so ``_exact`` checks the
 rounded answer in integers and, where it fails, moves the offsets to the nearest exact solution
 (Bellman-Ford); a stream that cannot keep its place that way is left out with that reason.
+Then every offset slides to the least the fixed ``m`` allow (``_earliest``): windows close ranks,
+which merges gate-list entries, and where the solver left slack no longer shows.
 Gate-list lengths are not modelled: ``gatelimit.fit_gate_lists`` takes out what overflows a list
 and lets the list scheduler put back what it can (also the streams the integer check left out).
 """
@@ -214,6 +216,19 @@ def _exact(model: _Model, t: np.ndarray, m: np.ndarray, placed: np.ndarray, q: i
         dropped[victim] = int(-off[worst][(sa[worst] == victim) | (sb[worst] == victim)].min()) * q
 
 
+def _earliest(model: _Model, t: np.ndarray, m: np.ndarray, placed: np.ndarray, q: int) -> np.ndarray:
+    """The least offsets that keep the order ``m`` fixes (``t`` meets every constraint): each window
+    slides back until it meets another or its period's start, so a port's windows close ranks."""
+    a, b, c, _, _ = _edges(model, placed, m, q)
+    lo = np.zeros(len(t) + 1, dtype=np.int64)
+    for _ in range(len(lo) + 1):
+        cand = lo[a] - c                              # t[a] - t[b] <= c  =>  t[b] >= t[a] - c
+        if not (cand > lo[b]).any():
+            return lo[:-1]
+        np.maximum.at(lo, b, cand)
+    return t
+
+
 def ilp_schedule(problem: CompiledProblem, options: ScheduleOptions, time_limit_s: float | None) -> ScheduleResult:
     """Maximise the placed streams; ``unknown`` when the time limit stops the solver short."""
     from tsnplan.schedule.assemble import assemble
@@ -232,6 +247,7 @@ def ilp_schedule(problem: CompiledProblem, options: ScheduleOptions, time_limit_
     if chosen is not None:
         placed[sorted(chosen)] = True
         t, inexact = _exact(model, t, m, placed, q)
+        t = _earliest(model, t, m, placed, q)
         for k, (s, f) in enumerate(model.keys):
             if placed[s]:
                 for h in range(int(p.hop_ptr[s]), int(p.hop_ptr[s + 1])):
