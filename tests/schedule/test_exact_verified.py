@@ -1,6 +1,6 @@
 """The exact methods never return a schedule that ``verify`` rejects: on every shipped plant, with
-short gate lists (``gcl_max_entries: 30``) and with ``implicit_guard``, for ``ilp``, ``cpsat`` and
-``auto``; and the ILP's integer check repairs or leaves out what the MILP solver placed only
+short gate lists (``gcl_max_entries: 30``), with ``implicit_guard`` and with a 64 ns gate grid, for
+``ilp``, ``cpsat`` and ``auto``; and the ILP's integer check repairs or leaves out what the MILP solver placed only
 within its tolerances (agv-hall: an integer ``m`` off by 7e-7 at a 50 ms period put two AGV safety
 frames 22 ns into one queue)."""
 from pathlib import Path
@@ -17,14 +17,14 @@ from tsnplan.schedule import ilp
 from tsnplan.schedule.layout import ScheduleOptions, build_layout
 from tsnplan.schedule.verify import verify
 
-VARIANTS = ("shipped", "gcl30", "implicit-guard")
+VARIANTS = ("shipped", "gcl30", "implicit-guard", "granularity-64ns")
 METHODS = ("ilp", "cpsat", "auto")
 TIME_LIMIT_S = 3.0
 
 
 def variant_plant(name: str, variant: str, directory: Path):
     """A shipped plant (schedulable, ``tests/schedulable.py``) with every bridge's gate list cut to
-    30 entries, or every node's gates length-aware (``implicit_guard``)."""
+    30 entries, every node's gates length-aware (``implicit_guard``), or gate lists on a 64 ns grid."""
     network, streams = schedulable_files(name, directory)
     if variant != "shipped":
         doc = plain(read_yaml(network))
@@ -33,6 +33,8 @@ def variant_plant(name: str, variant: str, directory: Path):
                 node["gcl_max_entries"] = 30
             if variant == "implicit-guard" and node["kind"] != "t1s-segment":
                 node["implicit_guard"] = True
+            if variant == "granularity-64ns" and node["kind"] in ("bridge", "5g-bridge"):
+                node["gcl_granularity"] = "64ns"
         network = Path(directory) / f"{name}-{variant}.yaml"
         network.write_text(to_yaml(doc, f"{name}, {variant} (tests/schedule/test_exact_verified.py)"))
     return load_plant(network, streams).compile()
@@ -75,6 +77,18 @@ def test_auto_without_ortools_falls_back_to_a_verified_ilp(tmp_path, monkeypatch
 
     monkeypatch.setattr(cpsat, "available", lambda: False)
     assert check(variant_plant("agv-hall", "gcl30", tmp_path), "auto", time_limit_s=30.0).status is ScheduleStatus.PARTIAL
+
+
+@pytest.mark.parametrize("method", ["heuristic", "ilp"])
+def test_periods_off_the_gate_grid_are_left_out_with_the_reason(method, tmp_path):
+    """Bridges with a 64 ns gate granularity: the body-shop cell's 250 us and 500 us streams cannot
+    repeat their windows on that grid (every method placed them and failed verification)."""
+    problem = variant_plant("body-shop-cell", "granularity-64ns", tmp_path)
+    result = check(problem, method)
+    off = {problem.stream_ids[s] for s in range(problem.n_streams)
+           if problem.stream_scheduled[s] and problem.stream_period_ns[s] % 64}
+    assert off and set(result.unscheduled) >= off
+    assert all("64 ns time quantum" in e.reason for e in result.explanations if e.stream in off)
 
 
 @pytest.mark.slow

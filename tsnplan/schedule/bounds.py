@@ -16,7 +16,8 @@ Every condition is a fact about *any* schedule that the schedulers and ``verify`
   interval must fit in it;
 - equipment: a scheduled stream needs a window on every bridge port of its route, and a bridge
   without 802.1Qbv runs no gate list (``model.features``); ``drop_ungated`` keeps every scheduler
-  from placing such a stream, whatever its route.
+  from placing such a stream, whatever its route, and one whose period is off the time quantum
+  (its windows repeat with the period, and every window starts on the quantum).
 
 Route-dependent conditions are used only for streams whose routes cannot change (routes fixed by
 the input, ``--no-reroute``, or redundancy that the heuristic never re-routes). The hot parts run
@@ -32,7 +33,7 @@ from tsnplan._ext.bounds import nowait_latency, resource_demand
 from tsnplan.model.compile import REDUNDANCY_NONE, REDUNDANCY_REROUTE
 from tsnplan.model.features import qbv_gaps
 from tsnplan.model.network import NodeKind
-from tsnplan.schedule.layout import Layout
+from tsnplan.schedule.layout import Layout, time_quantum
 from tsnplan.schedule.result import Explanation
 
 __all__ = ["Certificate", "Bounds", "check_bounds", "movable_streams", "drop_ungated"]
@@ -199,18 +200,26 @@ def _no_qbv(stream: str, bridges: tuple[str, ...]) -> str:
 
 
 def drop_ungated(problem, placed: np.ndarray, explanations: list) -> list:
-    """Unplace the scheduled streams whose route crosses a bridge without 802.1Qbv (``placed`` in
-    place); their explanations replace any other for them. Called before every ``assemble``."""
+    """Unplace the scheduled streams whose route crosses a bridge without 802.1Qbv, or whose period
+    is off the time quantum (``placed`` in place); their explanations replace any other for them.
+    Called before every ``assemble``."""
     gaps = qbv_gaps(problem)
-    if not gaps:
+    quantum = time_quantum(problem)
+    off_grid = [s for s in np.flatnonzero(problem.stream_scheduled.astype(bool) & (problem.stream_period_ns % quantum != 0))
+                if s not in gaps]
+    if not gaps and not off_grid:
         return explanations
-    ids = {problem.stream_ids[s] for s in gaps}
-    for s in gaps:
+    ids = {problem.stream_ids[s] for s in list(gaps) + off_grid}
+    for s in list(gaps) + off_grid:
         placed[s] = False
     return [e for e in explanations if e.stream not in ids] + [
         Explanation(problem.stream_ids[s], _no_qbv(problem.stream_ids[s], bridges), bridges,
                     "bridges with 802.1Qbv on its route (tsnplan plan), or scheduled: false")
-        for s, bridges in sorted(gaps.items())]
+        for s, bridges in sorted(gaps.items())] + [
+        Explanation(problem.stream_ids[s], f"its period {int(problem.stream_period_ns[s])} ns is not a multiple of the "
+                    f"{quantum} ns time quantum (the lcm of the time step and every bridge's gcl_granularity): "
+                    "its windows cannot repeat on the gate lists' grid", (),
+                    f"a period that is a multiple of {quantum} ns, or a finer gcl_granularity") for s in off_grid]
 
 
 def _arrival_windows(layout: Layout, fixed, doomed, start, latency, arrival) -> tuple[list[Certificate], int]:

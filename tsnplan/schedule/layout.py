@@ -121,9 +121,7 @@ def build_layout(problem: CompiledProblem, options: ScheduleOptions) -> Layout:
     by_id = p.streams.by_id()
     hyper = hyperperiod_ns(p.stream_period_ns[scheduled], p.streams.source,
                            [by_id[p.stream_ids[s]] for s in scheduled]) if len(scheduled) else 1
-    quantum = int(p.time_quantum_ns)
-    for g in set(p.port_gcl_granularity_ns.tolist()):
-        quantum = math.lcm(quantum, g)
+    quantum = time_quantum(p)
     n_frames = np.diff(p.frame_ptr).astype(np.int64)
     n_hops = np.diff(p.hop_ptr).astype(np.int64)
     counts = np.where(p.stream_scheduled.astype(bool), n_hops * n_frames, 0)
@@ -175,6 +173,14 @@ def build_layout(problem: CompiledProblem, options: ScheduleOptions) -> Layout:
         share_port=np.array(share_port_list, dtype=np.int32), port_guard=np.ascontiguousarray(guard),
         port_sched_mask=port_sched, port_unsched_mask=port_unsched,
         port_gcl_max=gcl_max, port_cycle=port_cycle, port_gcl_budget=budget.astype(np.int64))
+
+
+def time_quantum(problem: CompiledProblem) -> int:
+    """The grid of every window start and length: lcm of the time step and every GCL granularity."""
+    quantum = int(problem.time_quantum_ns)
+    for g in set(problem.port_gcl_granularity_ns.tolist()):
+        quantum = math.lcm(quantum, g)
+    return quantum
 
 
 def implicit_guard(problem: CompiledProblem) -> np.ndarray:
