@@ -126,7 +126,7 @@ class _Model:
 
 
 def _milp(model: _Model, scheduled, q: int, limit: float | None):
-    """Solve the MILP; (solver state, z, t, m) with t and m rounded, or None values without an answer."""
+    """Solve the MILP: (solver state, streams placed, t, m rounded), the last three None without an answer."""
     import pulp
 
     lp = pulp.LpProblem("tsnplan", pulp.LpMaximize)
