@@ -243,7 +243,7 @@ def _wall(cmd: list[str], repeat: int) -> tuple[float, str]:
     best, last = float("inf"), ""
     for _ in range(repeat):
         t0 = time.perf_counter()
-        out = subprocess.run(cmd, capture_output=True, text=True)
+        out = subprocess.run(cmd, capture_output=True, text=True, cwd=tempfile.gettempdir())
         best = min(best, time.perf_counter() - t0)
         last = (out.stdout.strip().splitlines() or [""])[-1][:60]
     return best, last
@@ -277,7 +277,7 @@ def _wall_and_engine(cmd: list[str], repeat: int) -> tuple[float, float]:
     best = (float("inf"), 0.0)
     for _ in range(repeat):
         t0 = time.perf_counter()
-        out = subprocess.run(cmd, capture_output=True, text=True)
+        out = subprocess.run(cmd, capture_output=True, text=True, cwd=tempfile.gettempdir())
         wall = time.perf_counter() - t0
         engine = float(out.stderr.rsplit("engine-seconds", 1)[-1].split()[0])
         best = min(best, (wall, engine))
