@@ -218,9 +218,13 @@ class _BaseWindows:
         self.total = 0
 
     def add(self, hop: int, frame: int, inst: int, start: int, end: int, step: int, count: int) -> None:
-        for column, value in zip((self.hop, self.frame, self.inst, self.start, self.end, self.step, self.count),
-                                 (hop, frame, inst, start, end, step, count)):
-            column.append(value)
+        self.hop.append(hop)
+        self.frame.append(frame)
+        self.inst.append(inst)
+        self.start.append(start)
+        self.end.append(end)
+        self.step.append(step)
+        self.count.append(count)
         self.total += count
 
     def expand(self):
@@ -348,12 +352,18 @@ def _stream_windows(entry, hyper: int, index: int, ports: dict[str, int], out: _
         if not isinstance(w, dict):
             raise ValueError("a window must be a mapping")
         port = w.get("port")
-        if port not in ports:           # a port name is checked once, not per window
+        if not isinstance(port, str) or port not in ports:      # a port name is checked once
             _port_name(port)
-        start, end = _whole(w.get("start_ns"), "start_ns", 0, hyper), _whole(w.get("end_ns"), "end_ns", 0, hyper)
-        _whole(w.get("frame", 0), "frame", 0, 2**20)
-        _whole(w.get("replica", 0), "replica", 0, 1)
-        instance = _whole(w.get("instance", 0), "instance", 0, count - 1) if explicit else 0
+        start, end, frame, replica = w.get("start_ns"), w.get("end_ns"), w.get("frame", 0), w.get("replica", 0)
+        instance = w.get("instance", 0) if explicit else 0
+        if not (type(start) is int and type(end) is int and type(frame) is int and type(replica) is int
+                and type(instance) is int and 0 <= start <= hyper and 0 <= end <= hyper
+                and 0 <= frame <= 2**20 and 0 <= replica <= 1 and 0 <= instance < count):
+            # the slow path names the first bad field
+            start, end = _whole(start, "start_ns", 0, hyper), _whole(end, "end_ns", 0, hyper)
+            _whole(frame, "frame", 0, 2**20)
+            _whole(replica, "replica", 0, 1)
+            _whole(instance, "instance", 0, count - 1)
         if end <= start:
             raise ValueError(f"the window on {clip(port)} [{start}, {end}) is empty or ends before it starts")
         if not instance * period <= start < (instance + 1) * period:
@@ -521,31 +531,21 @@ def _file_routes(problem: CompiledProblem, streams_doc: dict, file: str) -> Rout
 
 
 def _read_stream_windows(problem, s, entry, hyper, base: _BaseWindows) -> None:
+    """The stream's windows on its hops; ``check_schedule_doc`` has checked their fields."""
     hop_of_port: dict[tuple[int, int], int] = {}
     for h in range(int(problem.hop_ptr[s]), int(problem.hop_ptr[s + 1])):
         hop_of_port.setdefault((int(problem.hop_port[h]), int(problem.hop_replica[h])), h)
     period = int(problem.stream_period_ns[s])
     windows = entry.get("windows", [])
-    if not isinstance(windows, list):
-        raise ValueError("'windows' must be a list")
-    explicit = any(isinstance(w, dict) and "instance" in w for w in windows)
+    explicit = any("instance" in w for w in windows)
     if hyper % period:
         raise ValueError(f"hyperperiod {hyper} ns is not a multiple of the period {period} ns")
+    step, count = (0, 1) if explicit else (period, hyper // period)
     for w in windows:
-        if not isinstance(w, dict):
-            raise ValueError("a window must be a mapping")
-        port = problem.port_index.get(w.get("port"))
-        key = (port, _int(w.get("replica", 0), "replica"))
-        if key not in hop_of_port:
-            raise ValueError(f"window on port {clip(str(w.get('port')))!r}, which is not on the stream's route")
-        start, end = _int(w.get("start_ns"), "start_ns"), _int(w.get("end_ns"), "end_ns")
-        if end < start:
-            raise ValueError(f"window on {clip(str(w['port']))} ends before it starts")
-        frame = _int(w.get("frame", 0), "frame")
-        if explicit:
-            base.add(hop_of_port[key], frame, _int(w.get("instance", 0), "instance"), start, end, 0, 1)
-        else:
-            base.add(hop_of_port[key], frame, 0, start, end, period, hyper // period)
+        hop = hop_of_port.get((problem.port_index.get(w["port"]), w.get("replica", 0)))
+        if hop is None:
+            raise ValueError(f"window on port {clip(str(w['port']))!r}, which is not on the stream's route")
+        base.add(hop, w.get("frame", 0), w.get("instance", 0), w["start_ns"], w["end_ns"], step, count)
 
 
 def _read_stream_gates(problem, s, entry, hyper) -> list[tuple]:
