@@ -1,10 +1,6 @@
 """`tsnplan emulate`: per-stream table with losses and deadline misses highlighted, one latency histogram."""
 from __future__ import annotations
 
-from rich import box
-from rich.table import Table
-from rich.text import Text
-
 from tsnplan.emulate.result import EmulationResult, ListenerStats
 from tsnplan.report.format import fmt_ns
 
@@ -42,6 +38,9 @@ def emulation_to_json(result: EmulationResult) -> dict:
 
 
 def _histogram(stats: ListenerStats, console) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
     if not stats.histogram:
         console.print(f"[dim]{stats.stream} -> {stats.listener}: no frames received[/dim]")
         return
@@ -67,6 +66,10 @@ def _histogram(stats: ListenerStats, console) -> None:
 
 def render_emulation(result: EmulationResult, console, stream: str | None = None, top: int = 40) -> None:
     """Per-listener rows, problems first; then the histogram of ``stream`` (default: the worst one)."""
+    from rich import box            # rich's tables only when rendering: --json does without them
+    from rich.table import Table
+    from rich.text import Text
+
     bad = [s for s in result.listeners if not s.ok]
     rows = bad + [s for s in result.listeners if s.ok]
     table = Table(title=f"emulated {_ns(result.duration_ns)}, seed {result.seed}: "
@@ -118,6 +121,9 @@ def phase_sweep_to_json(sweep) -> dict:
 
 
 def render_phase_sweep(sweep, console, top: int = 40) -> None:
+    from rich import box
+    from rich.table import Table
+
     table = Table(title=f"phase sweep: {len(sweep.runs)} runs", title_justify="left", box=box.SIMPLE_HEAD,
                   pad_edge=False)
     for column in ("stream -> listener", "worst", "run", "deadline"):
