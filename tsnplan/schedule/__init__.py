@@ -36,6 +36,7 @@ AUTO_ILP_TIME_S = 20.0
 #: CP-SAT's budget in ``auto`` and ``cpsat`` without ``--time-limit``.
 EXACT_TIME_S = 20.0
 WHOLE_SHARE = 0.6       # of CP-SAT's budget to the whole model, the rest to repair rounds after it
+REROUTE_SHARE = 0.25    # where routes may change: to re-routing repair before the whole model, and again after it
 EXACT_SHARE = 0.8       # of --time-limit, the rest for the heuristic, checks and output
 
 
@@ -74,7 +75,7 @@ def schedule(problem: CompiledProblem, method: str = "auto", time_limit_s: float
     if failed and (method == "cpsat" or method == "auto" and not bounds.certificates):
         from tsnplan.schedule import cpsat
         if cpsat.available() and options.max_wait_ns == 0:
-            exact = _cpsat(best, time_limit_s, deadline, seed, workers)
+            exact = _cpsat(best, options, time_limit_s, deadline, seed, workers)
         elif method == "auto" and len(best.layout.scheduled) <= AUTO_ILP_MAX_STREAMS:
             from tsnplan.schedule.ilp import ilp_schedule
             limit = AUTO_ILP_TIME_S if deadline is None else max(0.0, deadline - time.monotonic())
@@ -106,9 +107,12 @@ def _blocked(best, unplaced: list[int]):
     return [why.get(s, (s, ST_NO_SLOT, -1, -1)) for s in unplaced]
 
 
-def _cpsat(best, time_limit_s: float | None, deadline: float | None, seed: int, workers: int):
+def _cpsat(best, options: ScheduleOptions, time_limit_s: float | None, deadline: float | None, seed: int,
+           workers: int):
     """A whole CP-SAT model when it is small enough (then repair rounds on its answer while
     streams remain and it is not proven optimal), else neighbourhood repair; hinted by ``best``.
+    Where routes may change, repair that re-routes jointly comes first and last, the whole model
+    (on the routes it chose) in between: see ``_cpsat_rerouting``.
 
     The budget is a fixed share of the time limit in CP-SAT's deterministic time, not what the
     wall clock left, so that one worker gives the same answer on every run; the wall-clock
@@ -119,6 +123,9 @@ def _cpsat(best, time_limit_s: float | None, deadline: float | None, seed: int, 
     limit = EXACT_TIME_S if time_limit_s is None else EXACT_SHARE * time_limit_s
     placed = best.placed.copy()
     wall = None if deadline is None else deadline - (1 - EXACT_SHARE) * time_limit_s / 2
+    views = _views(layout, options)
+    if views is not None:
+        return _cpsat_rerouting(best, views, options, limit, seed, workers, wall)
     if model_size(layout) > MAX_WHOLE_INTERVALS:
         return lns_repair(layout, best.hf_start, placed, limit, seed, workers, wall)
     exact = whole_model(layout, best.hf_start, placed, WHOLE_SHARE * limit, seed, workers, wall)
@@ -126,6 +133,40 @@ def _cpsat(best, time_limit_s: float | None, deadline: float | None, seed: int, 
         more = lns_repair(layout, exact.hf_start, exact.placed.copy(), (1 - WHOLE_SHARE) * limit, seed, workers, wall)
         exact.hf_start, exact.placed, exact.rounds = more.hf_start, more.placed, more.rounds
     return exact
+
+
+def _cpsat_rerouting(best, views, options: ScheduleOptions, limit: float, seed: int, workers: int, wall):
+    """Repair with other routes (``REROUTE_SHARE`` of the budget), the whole model on the routes
+    it chose (wall time capped at its share: its deterministic time lags the clock on dense
+    instances), and repair with other routes again. Proves nothing: routes could still change."""
+    from tsnplan.schedule.repair import MAX_WHOLE_INTERVALS, lns_repair, model_size, whole_model
+
+    layout = best.layout
+    if model_size(layout) > MAX_WHOLE_INTERVALS:
+        return lns_repair(layout, best.hf_start, best.placed.copy(), limit, seed, workers, wall, views)
+    exact = lns_repair(layout, best.hf_start, best.placed.copy(), REROUTE_SHARE * limit, seed, workers, wall, views)
+
+    def done() -> bool:
+        return bool(exact.placed.sum() == len(layout.scheduled)) or wall is not None and time.monotonic() >= wall
+    if not done():
+        exact = whole_model(exact.layout, exact.hf_start, exact.placed.copy(), (1 - 2 * REROUTE_SHARE) * limit, seed,
+                            workers, wall, leave_time=True)
+    if not done():
+        views = _views(exact.layout, options)
+        if views is not None:
+            exact = lns_repair(exact.layout, exact.hf_start, exact.placed.copy(), REROUTE_SHARE * limit, seed, workers,
+                               wall, views)
+    exact.upper_bound = None
+    return exact
+
+
+def _views(layout, options: ScheduleOptions):
+    """Other routes for repair to choose from, when the plant lets streams move (else None)."""
+    from tsnplan.schedule.alternatives import route_views
+    from tsnplan.schedule.bounds import movable_streams
+
+    movable = movable_streams(layout.problem, options.reroute)
+    return route_views(layout, options, movable) if movable.any() else None
 
 
 def _gcl_reasons(layout, over: dict[int, str]) -> list[Explanation]:

@@ -54,6 +54,9 @@ class CpSolution:
     exact: bool                # the model is no restriction (bounds prove something)
     seconds: float
     work: float = 0.0          # CP-SAT deterministic time spent, in seconds of --time-limit
+    route: np.ndarray | None = None        # int64[S]: the view each stream is on (joint re-routing)
+    view_start: list | None = None         # first-period starts per view (``hf_start`` is view 0's)
+    conflicts: int = 0
 
 
 def _stream_items(layout: Layout, rel: np.ndarray, s: int) -> list[tuple]:
@@ -81,25 +84,54 @@ def _signature(layout: Layout, rel: np.ndarray, s: int) -> tuple:
             tuple(layout.hf_len[lo:hi].tolist()), tuple(rel[lo:hi].tolist()))
 
 
+def _route_terms(layout: Layout, rel: np.ndarray, s: int, items: list[tuple]) -> list[tuple[int, list[int], int]]:
+    """Per frame of stream ``s`` on this layout: latest window end and listener deliveries (offsets
+    from the frame's root), and the root window's length."""
+    p = layout.problem
+    out = []
+    for f in range(int(layout.n_frames[s])):
+        end = max(off + ln for key, ff, off, ln in items if ff == f and key[0] == "m")
+        deliver = [int(rel[layout.slot(s, h, f)] + layout.hf_len[layout.slot(s, h, f)] + p.hop_prop_ns[h])
+                   for h in range(int(p.hop_ptr[s]), int(p.hop_ptr[s + 1])) if layout.hop_listener[h]]
+        out.append((end, deliver, int(layout.hf_len[layout.slot(s, int(p.hop_ptr[s]), f)])))
+    return out
+
+
 def solve(layout: Layout, rel: np.ndarray, free: list[int], fixed_start: np.ndarray | None = None,
           fixed: list[int] = (), hint: np.ndarray | None = None, hint_placed: np.ndarray | None = None,
           time_limit_s: float = 10.0, seed: int = 0, workers: int = 1,
-          wall_limit_s: float | None = None, items: dict | None = None) -> CpSolution:
+          wall_limit_s: float | None = None, items: dict | None = None, views=None,
+          route: np.ndarray | None = None, reroutable=None, max_conflicts: int | None = None) -> CpSolution:
     """Place as many of ``free`` as possible around the ``fixed`` streams (starts in ``fixed_start``).
 
-    ``items`` caches ``_stream_items`` per stream across calls (neighbourhood repair)."""
+    ``items`` caches ``_stream_items`` per (view, stream) across calls (neighbourhood repair).
+    Joint re-routing: ``views`` (``alternatives.RouteViews``) offers each free stream other routes;
+    one boolean per (stream, route) chooses the route, whose windows are present only if it is
+    chosen. Only the streams in ``reroutable`` (default: all free ones) choose; the others stay
+    on ``route[s]``, the view stream ``s`` is on now (fixed streams stay there too), and
+    ``fixed_start`` and ``hint`` are then lists of starts per view. ``max_conflicts`` also ends the
+    search (deterministic, like the deterministic time, which undercounts these models' search)."""
     cache = {} if items is None else items
+    if views is None:
+        lays, rels, starts, hints = [layout], [rel], [fixed_start], [hint]
+        choices_of = lambda s: (0,)      # noqa: E731
+    else:
+        lays, rels, starts, hints = list(views.layouts), list(views.rel), fixed_start, hint
+        choices_of = views.choices
+    route = np.zeros(layout.problem.n_streams, dtype=np.int64) if route is None else route
+    if views is not None and reroutable is not None:
+        choices_of = lambda s: views.choices(s) if s in reroutable else (int(route[s]),)   # noqa: E731
 
-    def items_of(s: int) -> list[tuple]:
-        if s not in cache:
-            cache[s] = _stream_items(layout, rel, s)
-        return cache[s]
+    def items_of(j: int, s: int) -> list[tuple]:
+        if (j, s) not in cache:
+            cache[j, s] = _stream_items(lays[j], rels[j], s)
+        return cache[j, s]
     from ortools.sat.python import cp_model
 
     t0 = time.perf_counter()
     p, q, H = layout.problem, layout.quantum, layout.hyper
     model = cp_model.CpModel()
-    z, t = {}, {}
+    z, t, lit = {}, {}, {}
     by_key: dict = {}
     exact = True
     for s in free:
@@ -107,48 +139,54 @@ def solve(layout: Layout, rel: np.ndarray, free: list[int], fixed_start: np.ndar
         deadline = int(p.stream_deadline_ns[s]) - layout.sync      # talker and listener clocks differ by it
         arrival = int(p.arrival_limit_ns()[s])
         z[s] = model.new_bool_var(f"z{s}")
-        own = items_of(s)
-        for f in range(nf):
-            ends = [off + ln for key, ff, off, ln in own if ff == f and key[0] == "m"]
-            t[s, f] = model.new_int_var(0, max(0, (T - max(ends)) // q), f"t{s}_{f}")
-        for f in range(nf):
-            deliver = [int(rel[layout.slot(s, h, f)] + layout.hf_len[layout.slot(s, h, f)] + p.hop_prop_ns[h])
-                       for h in range(int(p.hop_ptr[s]), int(p.hop_ptr[s + 1])) if layout.hop_listener[h]]
-            if deliver:
-                model.add(q * t[s, f] + max(deliver) <= q * t[s, 0] + deadline).only_enforce_if(z[s])
-                model.add(q * t[s, f] + max(deliver) <= min(T, arrival)).only_enforce_if(z[s])
-            if f + 1 < nf:
-                root = layout.slot(s, int(p.hop_ptr[s]), f)
-                model.add(q * t[s, f + 1] >= q * t[s, f] + int(layout.hf_len[root]))
-        queue_items: dict = {}
-        for key, f, off, ln in own:
-            if key[0] == "q":
-                queue_items.setdefault(key, []).append((f, off, ln))
-                continue
-            for k in range(H // T):
-                by_key.setdefault(key, []).append(
-                    model.new_optional_fixed_size_interval_var(q * t[s, f] + off + k * T, ln, z[s], f"m{s}"))
-        for key, group in queue_items.items():
-            if len(group) == 1:
-                f, off, ln = group[0]
+        choices = choices_of(s)
+        if len(choices) == 1:
+            lit[s] = {choices[0]: z[s]}
+        else:
+            lit[s] = {j: model.new_bool_var(f"r{s}_{j}") for j in choices}
+            model.add(sum(lit[s].values()) == z[s])
+        for j in choices:            # each route its own offsets: its windows prune them alone
+            on = lit[s][j]
+            terms = _route_terms(lays[j], rels[j], s, items_of(j, s))
+            for f in range(nf):
+                t[s, j, f] = model.new_int_var(0, max(0, (T - terms[f][0]) // q), f"t{s}_{f}")
+            for f in range(nf):
+                _, deliver, root_len = terms[f]
+                if deliver:
+                    model.add(q * t[s, j, f] + max(deliver) <= q * t[s, j, 0] + deadline).only_enforce_if(on)
+                    model.add(q * t[s, j, f] + max(deliver) <= min(T, arrival)).only_enforce_if(on)
+                if f + 1 < nf:
+                    model.add(q * t[s, j, f + 1] >= q * t[s, j, f] + root_len)
+            queue_items: dict = {}
+            for key, f, off, ln in items_of(j, s):
+                if key[0] == "q":
+                    queue_items.setdefault(key, []).append((f, off, ln))
+                    continue
                 for k in range(H // T):
                     by_key.setdefault(key, []).append(
-                        model.new_optional_fixed_size_interval_var(q * t[s, f] + off + k * T, ln, z[s], f"q{s}"))
-                continue
-            exact = False        # own frames share the queue: one residency spans them all
-            fa, oa, _ = min(group, key=lambda g: (g[0], g[1]))
-            fb, ob, lb = max(group, key=lambda g: (g[0], g[1] + g[2]))
-            for k in range(H // T):
-                size = model.new_int_var(0, T, f"w{s}")
-                by_key.setdefault(key, []).append(model.new_optional_interval_var(
-                    q * t[s, fa] + oa + k * T, size, q * t[s, fb] + ob + lb + k * T, z[s], f"q{s}"))
+                        model.new_optional_fixed_size_interval_var(q * t[s, j, f] + off + k * T, ln, on, f"m{s}"))
+            for key, group in queue_items.items():
+                if len(group) == 1:
+                    f, off, ln = group[0]
+                    for k in range(H // T):
+                        by_key.setdefault(key, []).append(
+                            model.new_optional_fixed_size_interval_var(q * t[s, j, f] + off + k * T, ln, on, f"q{s}"))
+                    continue
+                exact = False        # own frames share the queue: one residency spans them all
+                fa, oa, _ = min(group, key=lambda g: (g[0], g[1]))
+                fb, ob, lb = max(group, key=lambda g: (g[0], g[1] + g[2]))
+                for k in range(H // T):
+                    size = model.new_int_var(0, T, f"w{s}")
+                    by_key.setdefault(key, []).append(model.new_optional_interval_var(
+                        q * t[s, j, fa] + oa + k * T, size, q * t[s, j, fb] + ob + lb + k * T, on, f"q{s}"))
     touched = set(by_key)
     for s in fixed:
-        T = int(p.stream_period_ns[s])
+        T, j = int(p.stream_period_ns[s]), int(route[s])
+        lay = lays[j]
         spans: dict = {}     # a fixed stream's own residencies in one queue may overlap: one span
-        for key, f, off, ln in items_of(s):
+        for key, f, off, ln in items_of(j, s):
             if key in touched:
-                a = int(fixed_start[layout.slot(s, int(p.hop_ptr[s]), f)]) + off
+                a = int(starts[j][lay.slot(s, int(lay.problem.hop_ptr[s]), f)]) + off
                 spans.setdefault(key, []).append((a, a + ln))
         for key, group in spans.items():
             if key[0] == "q":
@@ -161,17 +199,25 @@ def solve(layout: Layout, rel: np.ndarray, free: list[int], fixed_start: np.ndar
             model.add_no_overlap(by_key[key])
     groups: dict = {}
     for s in free:
-        groups.setdefault(_signature(layout, rel, s), []).append(s)
+        sig = tuple(_signature(lays[j], rels[j], s) for j in choices_of(s))
+        groups.setdefault(sig, []).append(s)
     for members in groups.values():          # interchangeable streams: placed first, earlier first
         for a, b in zip(members, members[1:]):
             model.add_implication(z[b], z[a])
-            model.add(t[a, 0] <= t[b, 0]).only_enforce_if(z[b])
-    if hint is not None and hint_placed is not None:
+            if len(lit[a]) == 1:
+                (j,) = lit[a]
+                model.add(t[a, j, 0] <= t[b, j, 0]).only_enforce_if(z[b])
+    if hints[0] is not None and hint_placed is not None:
         for s in free:
             model.add_hint(z[s], int(bool(hint_placed[s])))   # OR-Tools 9.9 takes 0/1, not a bool
-            if hint_placed[s]:
+            j0 = int(route[s])
+            if hint_placed[s] and j0 in lit[s]:
+                if len(lit[s]) > 1:
+                    for j, var in lit[s].items():
+                        model.add_hint(var, int(j == j0))
+                lay = lays[j0]
                 for f in range(int(layout.n_frames[s])):
-                    model.add_hint(t[s, f], int(hint[layout.slot(s, int(p.hop_ptr[s]), f)]) // q)
+                    model.add_hint(t[s, j0, f], int(hints[j0][lay.slot(s, int(lay.problem.hop_ptr[s]), f)]) // q)
     model.maximize(sum(z.values()))
     solver = cp_model.CpSolver()
     prm = solver.parameters
@@ -182,22 +228,29 @@ def solve(layout: Layout, rel: np.ndarray, free: list[int], fixed_start: np.ndar
         prm.max_time_in_seconds = max(0.1, float(time_limit_s if wall_limit_s is None else wall_limit_s))
     else:
         prm.max_time_in_seconds = max(0.1, float(time_limit_s))
+    if max_conflicts is not None:
+        prm.max_number_of_conflicts = max(1, int(max_conflicts))
     code = solver.solve(model)
-    hf = np.zeros(int(layout.hf_ptr[-1]), dtype=np.int64)
+    out = [np.zeros(int(lay.hf_ptr[-1]), dtype=np.int64) for lay in lays]
     placed = np.zeros(p.n_streams, dtype=bool)
+    chosen = route.copy()
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         for s in free:
             if solver.boolean_value(z[s]):
                 placed[s] = True
+                j = next(j for j, var in lit[s].items() if solver.boolean_value(var))
+                chosen[s] = j
+                lay, rj = lays[j], rels[j]
                 for f in range(int(layout.n_frames[s])):
-                    root = q * solver.value(t[s, f])
-                    for h in range(int(p.hop_ptr[s]), int(p.hop_ptr[s + 1])):
-                        i = layout.slot(s, h, f)
-                        hf[i] = root + rel[i]
+                    root = q * solver.value(t[s, j, f])
+                    for h in range(int(lay.problem.hop_ptr[s]), int(lay.problem.hop_ptr[s + 1])):
+                        i = lay.slot(s, h, f)
+                        out[j][i] = root + rj[i]
         bound = int(solver.best_objective_bound + 1e-6)
     elif code == cp_model.INFEASIBLE:
         bound = -1                           # only with contradictory fixed streams: never expected
     else:
         bound = len(free)
-    return CpSolution(hf, placed, code == cp_model.OPTIMAL, min(bound, len(free)), exact,
-                      time.perf_counter() - t0, solver.response_proto.deterministic_time / DET_PER_SECOND)
+    return CpSolution(out[0], placed, code == cp_model.OPTIMAL, min(bound, len(free)), exact,
+                      time.perf_counter() - t0, solver.response_proto.deterministic_time / DET_PER_SECOND,
+                      chosen, out, int(solver.num_conflicts))

@@ -36,13 +36,14 @@ from tsnplan.schedule.result import Explanation, ScheduleResult, ScheduleStatus
 __all__ = ["ilp_schedule"]
 
 
-def _relative(layout: Layout) -> tuple[np.ndarray, np.ndarray]:
-    """Per slot: start relative to its frame's root on an empty network; streams that fit alone."""
+def _relative(layout: Layout, streams=None) -> tuple[np.ndarray, np.ndarray]:
+    """Per slot: start relative to its frame's root on an empty network; streams that fit alone
+    (of ``streams``, default every scheduled one)."""
     from tsnplan.schedule.heuristic import place
 
     rel = np.zeros(int(layout.hf_ptr[-1]), dtype=np.int64)
     alone = np.zeros(layout.problem.n_streams, dtype=bool)
-    for s in layout.scheduled:
+    for s in layout.scheduled if streams is None else streams:
         one = place(layout, np.array([s], dtype=np.int32))
         if not one.placed[s]:
             continue
