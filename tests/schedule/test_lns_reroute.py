@@ -102,3 +102,15 @@ def test_no_reroute_option_keeps_routes(no_heuristic_reroute):
     options = replace(OPTIONS, reroute=False)
     assert _views(build_layout(problem, options), options) is None
     assert len(schedule(problem, method="cpsat", options=options, time_limit_s=5).unscheduled) == 1
+
+
+def test_candidate_routes_keep_the_end_station_ports():
+    net = triangle()
+    net["links"].append({"ends": ["a", "sw-2"], "rate": "1G", "length": "5m"})     # a is dual-homed
+    problem = two_streams(net)
+    views = _views(build_layout(problem, OPTIONS), OPTIONS)
+    s1 = problem.stream_index["s1"]
+    routes = [views.paths[j]["s1"][0] for j in views.choices(s1)]
+    assert len(routes) == 2 and len(set(routes)) == 2
+    first = _path(problem, "s1")[:2]
+    assert all(r[:2] == first and r[-2:] == ("sw-3", "b") for r in routes)

@@ -137,9 +137,10 @@ def _cpsat(best, options: ScheduleOptions, time_limit_s: float | None, deadline:
 
 def _cpsat_rerouting(best, views, options: ScheduleOptions, limit: float, seed: int, workers: int, wall):
     """Repair with other routes (``REROUTE_SHARE`` of the budget), the whole model on the routes
-    it chose (wall time capped at its share: its deterministic time lags the clock on dense
-    instances), and repair with other routes again. Proves nothing: routes could still change."""
-    from tsnplan.schedule.repair import MAX_WHOLE_INTERVALS, lns_repair, model_size, whole_model
+    it chose (the rest but the last ``REROUTE_SHARE``, at ``WHOLE_DET_PER_SECOND``: a dense model's
+    deterministic time lags the clock), and repair with other routes again. Proves nothing:
+    routes could still change."""
+    from tsnplan.schedule.repair import MAX_WHOLE_INTERVALS, WHOLE_DET_PER_SECOND, lns_repair, model_size, whole_model
 
     layout = best.layout
     if model_size(layout) > MAX_WHOLE_INTERVALS:
@@ -150,7 +151,7 @@ def _cpsat_rerouting(best, views, options: ScheduleOptions, limit: float, seed: 
         return bool(exact.placed.sum() == len(layout.scheduled)) or wall is not None and time.monotonic() >= wall
     if not done():
         exact = whole_model(exact.layout, exact.hf_start, exact.placed.copy(), (1 - 2 * REROUTE_SHARE) * limit, seed,
-                            workers, wall, leave_time=True)
+                            workers, wall, WHOLE_DET_PER_SECOND)
     if not done():
         views = _views(exact.layout, options)
         if views is not None:

@@ -101,7 +101,8 @@ def solve(layout: Layout, rel: np.ndarray, free: list[int], fixed_start: np.ndar
           fixed: list[int] = (), hint: np.ndarray | None = None, hint_placed: np.ndarray | None = None,
           time_limit_s: float = 10.0, seed: int = 0, workers: int = 1,
           wall_limit_s: float | None = None, items: dict | None = None, views=None,
-          route: np.ndarray | None = None, reroutable=None, max_conflicts: int | None = None) -> CpSolution:
+          route: np.ndarray | None = None, reroutable=None, max_conflicts: int | None = None,
+          det_per_second: float | None = None) -> CpSolution:
     """Place as many of ``free`` as possible around the ``fixed`` streams (starts in ``fixed_start``).
 
     ``items`` caches ``_stream_items`` per (view, stream) across calls (neighbourhood repair).
@@ -224,7 +225,7 @@ def solve(layout: Layout, rel: np.ndarray, free: list[int], fixed_start: np.ndar
     prm.random_seed = int(seed)
     prm.num_workers = max(1, min(MAX_WORKERS, int(workers)))
     if prm.num_workers == 1:             # deterministic: the budget is CP-SAT's deterministic time
-        prm.max_deterministic_time = max(0.05, float(time_limit_s) * DET_PER_SECOND)
+        prm.max_deterministic_time = max(0.05, float(time_limit_s) * (det_per_second or DET_PER_SECOND))
         prm.max_time_in_seconds = max(0.1, float(time_limit_s if wall_limit_s is None else wall_limit_s))
     else:
         prm.max_time_in_seconds = max(0.1, float(time_limit_s))
