@@ -3,8 +3,9 @@
 Methods: ``heuristic`` (Cython list scheduler with re-ordering and re-routing, any size), ``ilp``
 (exact MILP with HiGHS via pulp, small and medium instances), ``cpsat`` (OR-Tools CP-SAT: a whole
 exact model, or large-neighbourhood repair of the heuristic's placement when the model would be
-too big), ``auto`` (the heuristic, then CP-SAT when streams are left over; the ILP on small
-instances when OR-Tools is not installed). Incremental changes: ``tsnplan.schedule.incremental``.
+too big; where routes may change, repair also chooses among k shortest routes per stream),
+``auto`` (the heuristic, then CP-SAT when streams are left over; the ILP on small instances when
+OR-Tools is not installed). Incremental changes: ``tsnplan.schedule.incremental``.
 
 Before searching, ``schedule.bounds`` checks necessary conditions; when one fails the result is
 ``infeasible`` with its certificate in ``extra["proof"]`` (and the best partial schedule found).

@@ -111,7 +111,8 @@ def solve(layout: Layout, rel: np.ndarray, free: list[int], fixed_start: np.ndar
     chosen. Only the streams in ``reroutable`` (default: all free ones) choose; the others stay
     on ``route[s]``, the view stream ``s`` is on now (fixed streams stay there too), and
     ``fixed_start`` and ``hint`` are then lists of starts per view. ``max_conflicts`` also ends the
-    search (deterministic, like the deterministic time, which undercounts these models' search)."""
+    search (deterministic, like the deterministic time, which undercounts these models' search);
+    ``det_per_second`` replaces ``DET_PER_SECOND`` for this call's deterministic budget."""
     cache = {} if items is None else items
     if views is None:
         lays, rels, starts, hints = [layout], [rel], [fixed_start], [hint]
