@@ -114,3 +114,12 @@ def test_candidate_routes_keep_the_end_station_ports():
     assert len(routes) == 2 and len(set(routes)) == 2
     first = _path(problem, "s1")[:2]
     assert all(r[:2] == first and r[-2:] == ("sw-3", "b") for r in routes)
+
+
+def test_neighbourhood_repair_alone_reroutes(no_heuristic_reroute, monkeypatch):
+    from tsnplan.schedule import repair
+    monkeypatch.setattr(repair, "MAX_WHOLE_INTERVALS", 0)        # too big for a whole model: repair only
+    problem = two_streams(triangle())
+    result = schedule(problem, method="cpsat", options=OPTIONS, time_limit_s=5)
+    assert result.status is ScheduleStatus.FEASIBLE
+    assert verify(result.extra["problem"], result, sync_error_ns=0) == []
