@@ -26,8 +26,8 @@ def triangle(detour_features=("qbv",)) -> dict:
     links = [{"ends": ["sw-1", "sw-3"], "rate": "10M", "length": "10m"},
              {"ends": ["sw-1", "sw-2"], "rate": "1G", "length": "10m"},
              {"ends": ["sw-2", "sw-3"], "rate": "1G", "length": "10m"},
-             {"ends": ["a", "sw-1"], "rate": "1G", "length": "5m"}, {"ends": ["c", "sw-1"], "rate": "1G", "length": "5m"},
-             {"ends": ["b", "sw-3"], "rate": "1G", "length": "5m"}, {"ends": ["d", "sw-3"], "rate": "1G", "length": "5m"}]
+             *({"ends": [station, bridge], "rate": "1G", "length": "5m"}
+               for station, bridge in (("a", "sw-1"), ("c", "sw-1"), ("b", "sw-3"), ("d", "sw-3")))]
     return {"nodes": nodes, "links": links}
 
 

@@ -46,7 +46,8 @@ class RouteViews:
         return out
 
     def choices(self, s: int) -> tuple[int, ...]:
-        return self.alts.get(s, (0,))
+        """The views stream ``s`` may take; (0,) when it has no other (as without re-routing)."""
+        return self.alts.get(s) or (0,)
 
     def ports(self, s: int, j: int) -> np.ndarray:
         p = self.layouts[j].problem
@@ -112,7 +113,8 @@ def route_views(layout: Layout, options: ScheduleOptions, movable: np.ndarray) -
     return RouteViews(tuple(layouts), tuple(rels), alone0, alts, tuple(paths), options)
 
 
-def commit(views: RouteViews, route: np.ndarray, starts: list[np.ndarray], placed: np.ndarray) -> tuple[Layout, np.ndarray]:
+def commit(views: RouteViews, route: np.ndarray, starts: list[np.ndarray],
+           placed: np.ndarray) -> tuple[Layout, np.ndarray]:
     """The layout of the chosen routes (placed streams on ``route[s]``, the others on view 0) and
     the first-period starts in it, copied from each stream's view."""
     base = views.layouts[0]
