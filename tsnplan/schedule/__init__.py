@@ -138,10 +138,9 @@ def _cpsat(best, options: ScheduleOptions, time_limit_s: float | None, deadline:
 
 def _cpsat_rerouting(best, views, options: ScheduleOptions, limit: float, seed: int, workers: int, wall):
     """Repair with other routes (``REROUTE_SHARE`` of the budget), the whole model on the routes
-    it chose (the rest but the last ``REROUTE_SHARE``, at ``WHOLE_DET_PER_SECOND``: a dense model's
-    deterministic time lags the clock), and repair with other routes again. Proves nothing:
-    routes could still change."""
-    from tsnplan.schedule.repair import MAX_WHOLE_INTERVALS, WHOLE_DET_PER_SECOND, lns_repair, model_size, whole_model
+    it chose (the rest but the last ``REROUTE_SHARE``), and repair with other routes again.
+    Proves nothing: routes could still change."""
+    from tsnplan.schedule.repair import MAX_WHOLE_INTERVALS, lns_repair, model_size, whole_model
 
     layout = best.layout
     if model_size(layout) > MAX_WHOLE_INTERVALS:
@@ -152,7 +151,7 @@ def _cpsat_rerouting(best, views, options: ScheduleOptions, limit: float, seed: 
         return bool(exact.placed.sum() == len(layout.scheduled)) or wall is not None and time.monotonic() >= wall
     if not done():
         exact = whole_model(exact.layout, exact.hf_start, exact.placed.copy(), (1 - 2 * REROUTE_SHARE) * limit, seed,
-                            workers, wall, WHOLE_DET_PER_SECOND)
+                            workers, wall)
     if not done():
         views = _views(exact.layout, options)
         if views is not None:
@@ -215,8 +214,9 @@ def _finish(result: ScheduleResult, problem: CompiledProblem, options: ScheduleO
     if certs and unplaced:
         warnings += [f"infeasible: {c.message}" for c in certs]
     elif unplaced:
-        warnings.append(f"partial: {unplaced} streams unplaced; at least {lb} of them cannot be placed by any "
-                        f"schedule (gap {unplaced - lb})")
+        warnings.append(f"partial: {unplaced} streams unplaced; " + (
+            f"at least {lb} of them cannot be placed by any schedule (gap {unplaced - lb})" if lb else
+            f"no proof that any of them cannot be placed (gap {unplaced}): a longer --time-limit may place more"))
     if over_gcl:
         warnings.append(f"{len(over_gcl)} streams left out after CP-SAT: gate lists over the bridges' entry limits")
     out = replace(result, status=status, warnings=tuple(warnings))

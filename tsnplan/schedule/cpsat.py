@@ -32,7 +32,10 @@ from tsnplan.schedule.layout import Layout
 __all__ = ["available", "CpSolution", "solve", "MAX_WORKERS"]
 
 MAX_WORKERS = 2          # the machine has two cores shared by everything else
-DET_PER_SECOND = 0.4     # CP-SAT deterministic time per second of --time-limit (single worker, measured)
+#: CP-SAT deterministic time per second of --time-limit (single worker): the rate dense models reach
+#: here (0.034-0.105 measured on the tsnkit high-load instances), so the deterministic budget, not
+#: the wall clock, ends the search and a seed gives the same schedule on every run
+DET_PER_SECOND = 0.04
 
 
 def available() -> bool:
@@ -101,8 +104,7 @@ def solve(layout: Layout, rel: np.ndarray, free: list[int], fixed_start: np.ndar
           fixed: list[int] = (), hint: np.ndarray | None = None, hint_placed: np.ndarray | None = None,
           time_limit_s: float = 10.0, seed: int = 0, workers: int = 1,
           wall_limit_s: float | None = None, items: dict | None = None, views=None,
-          route: np.ndarray | None = None, reroutable=None, max_conflicts: int | None = None,
-          det_per_second: float | None = None) -> CpSolution:
+          route: np.ndarray | None = None, reroutable=None, max_conflicts: int | None = None) -> CpSolution:
     """Place as many of ``free`` as possible around the ``fixed`` streams (starts in ``fixed_start``).
 
     ``items`` caches ``_stream_items`` per (view, stream) across calls (neighbourhood repair).
@@ -111,8 +113,7 @@ def solve(layout: Layout, rel: np.ndarray, free: list[int], fixed_start: np.ndar
     chosen. Only the streams in ``reroutable`` (default: all free ones) choose; the others stay
     on ``route[s]``, the view stream ``s`` is on now (fixed streams stay there too), and
     ``fixed_start`` and ``hint`` are then lists of starts per view. ``max_conflicts`` also ends the
-    search (deterministic, like the deterministic time, which undercounts these models' search);
-    ``det_per_second`` replaces ``DET_PER_SECOND`` for this call's deterministic budget."""
+    search (deterministic, like the deterministic time, which undercounts these models' search)."""
     cache = {} if items is None else items
     if views is None:
         lays, rels, starts, hints = [layout], [rel], [fixed_start], [hint]
@@ -226,7 +227,7 @@ def solve(layout: Layout, rel: np.ndarray, free: list[int], fixed_start: np.ndar
     prm.random_seed = int(seed)
     prm.num_workers = max(1, min(MAX_WORKERS, int(workers)))
     if prm.num_workers == 1:             # deterministic: the budget is CP-SAT's deterministic time
-        prm.max_deterministic_time = max(0.05, float(time_limit_s) * (det_per_second or DET_PER_SECOND))
+        prm.max_deterministic_time = max(0.05, float(time_limit_s) * DET_PER_SECOND)
         prm.max_time_in_seconds = max(0.1, float(time_limit_s if wall_limit_s is None else wall_limit_s))
     else:
         prm.max_time_in_seconds = max(0.1, float(time_limit_s))

@@ -31,9 +31,6 @@ ROUND_MIN_S = 0.25       # charged at least per round: building the model costs 
 #: re-routing rounds also stop after this many conflicts per second of budget and are charged by them:
 #: CP-SAT's deterministic time counts about 1/40 of their search (measured on hl-ring-12sw-300)
 CONFLICTS_PER_SECOND = 500
-#: deterministic time per second that the whole model gets between re-routing rounds: measured 0.034
-#: and 0.044 on hl-ring-12sw-300 and hl-mesh-12sw-300 (load 3.5), so it ends near its share of the budget
-WHOLE_DET_PER_SECOND = 0.04
 REROUTED = 8             # freed streams that may change route per round: the targets, then the closest neighbours
 
 
@@ -70,16 +67,12 @@ def model_size(layout: Layout) -> int:
 
 
 def whole_model(layout: Layout, hint_start: np.ndarray | None, hint_placed: np.ndarray | None,
-                time_limit_s: float, seed: int, workers: int, wall_deadline: float | None = None,
-                det_per_second: float | None = None) -> Exact:
-    """Every scheduled stream free; the bound proves how many fit together on these routes.
-
-    ``det_per_second`` overrides ``cpsat.DET_PER_SECOND`` for this model's budget: a dense model's
-    search gets far less deterministic time per second than that (``WHOLE_DET_PER_SECOND``)."""
+                time_limit_s: float, seed: int, workers: int, wall_deadline: float | None = None) -> Exact:
+    """Every scheduled stream free; the bound proves how many fit together on these routes."""
     rel, alone = relative_offsets(layout)
     free = [int(s) for s in layout.scheduled if alone[s]]
     sol = cpsat.solve(layout, rel, free, hint=hint_start, hint_placed=hint_placed, time_limit_s=time_limit_s,
-                      seed=seed, workers=workers, wall_limit_s=_left(wall_deadline), det_per_second=det_per_second)
+                      seed=seed, workers=workers, wall_limit_s=_left(wall_deadline))
     placed = sol.placed
     hf = sol.hf_start
     if hint_placed is not None and int(hint_placed.sum()) > int(placed.sum()):
