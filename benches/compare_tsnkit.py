@@ -1,28 +1,41 @@
-"""tsnplan against tsnkit's list scheduler (ls) and its dt heuristic on tsnkit's own generated instances.
+"""tsnplan against tsnkit's methods (by default its list scheduler ls and its dt heuristic) on tsnkit's own instances.
 
 tsnkit (GPL) is only *run* here, from a scratch venv, never imported into tsnplan:
 
     python benches/compare_tsnkit.py [--venv /tmp/tsnkit-venv] [--work /tmp/tsnkit-compare] [--quick]
                                      [--only TEXT] [--timeout S] [--dense] [--method M] [--time-limit S]
+                                     [--tsnkit-methods ls,dt | all] [--json FILE]
 
 For every seeded instance (tsnkit's generator: line/ring/tree/mesh, 8-16 switches, 10-1000 flows,
 plus dense ones with period spec 4, size spec 3, deadline spec 2-3) it times the whole processes
-``python -m tsnkit.algorithms.{ls,dt}`` and ``tsnplan schedule DIR -o schedule.json`` (the CLI, with
-start-up), checks every tsnplan schedule with tsnplan's verifier (inside ``schedule``) and with
-tsnkit's simulator on the ``tsnplan export --to tsnkit`` CSVs, and prints one table row per instance.
-A process that exceeds ``--timeout`` (default 600 s) is stopped and counts as not solved ("t/o").
+``python -m tsnkit.algorithms.<method> TASK TOPO OUT/ 1 <method>`` (one worker) and ``tsnplan schedule
+DIR -o schedule.json`` (the CLI, with start-up), checks every tsnplan schedule with tsnplan's verifier
+(inside ``schedule``) and every schedule (tsnplan's via ``tsnplan export --to tsnkit``, tsnkit's as
+written) with tsnkit's simulator, and prints one table row per instance. A process that exceeds
+``--timeout`` (default 600 s) is stopped with its process group and counts as not solved ("t/o").
+
+``--tsnkit-methods`` takes a comma list of tsnkit's algorithm modules or ``all`` (the 17 of tsnkit
+0.3.0). A cell is ``yes`` when the method wrote a schedule, ``no`` when it ended without one
+(reported unschedulable, unknown, or an error on the instance), ``t/o``, or ``n/r`` when it could
+not run here: a missing solver runtime or module, or Gurobi's size-limited licence. Such a method is
+not started again on the later instances of the run (the instances only grow), and the reasons are
+listed under the table.
 
 ``--dense`` runs the high-load sweep instead (12 instances: ring and mesh with 8-16 switches and
 100-560 flows, line and tree with 100 and 300 flows; periods 100-800 us,
 frames 200-1500 B, deadlines of spec 3; the column ``util`` is the busiest talker link's offered
 load). There an instance counts as *resolved* by tsnplan when it is scheduled or proven
-infeasible with a certificate (``infeasible`` in schedule.json), by tsnkit when ls or dt writes a
+infeasible with a certificate (``infeasible`` in schedule.json), by tsnkit when a method writes a
 schedule; tsnplan runs ``--method`` (default auto) with ``--time-limit`` (default: 90 % of the timeout).
+``--json FILE`` also writes every row (per method: outcome, seconds, reason, simulator verdict).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
+import signal
 import subprocess
 import sys
 import time
@@ -30,6 +43,22 @@ from pathlib import Path
 
 TOPOLOGIES = {0: "line", 1: "ring", 2: "tree", 3: "mesh"}
 TIMEOUT_S = 600
+ALL_METHODS = ("ls", "dt", "ls_tb", "ls_pl", "i_ilp", "at", "cg", "cp_wa", "i_omt", "jrs_mc", "jrs_nw",
+               "jrs_nw_l", "jrs_wa", "smt_fr", "smt_nw", "smt_pr", "smt_wa")
+CANNOT_RUN = (  # (text in the method's output, reason): the environment, not the instance
+    ("size-limited license", "Gurobi size-limited licence (model too large)"),
+    ("no CPLEX runtime", "no CPLEX runtime"),
+    ("'cpoptimizer' does not exists", "no CPLEX runtime (cpoptimizer)"),
+    ("No module named", None),  # reason: the missing module, filled in below
+)
+CPLEX_METHODS = {"jrs_nw_l": "mp", "cp_wa": "cp"}  # docplex front ends that need IBM's runtime to solve
+
+CPLEX_CHECK = """
+import shutil
+from docplex.mp.environment import Environment
+from docplex.cp.config import context
+print("mp" if Environment().has_cplex else "", "cp" if shutil.which(context.solver.local.execfile) else "")
+"""
 
 GENERATE = """
 import random, sys, numpy as np
@@ -98,19 +127,70 @@ def ensure_venv(venv: Path) -> Path:
 
 
 def timed(cmd, cwd=None):
+    """Run cmd in its own process group; past the timeout the whole group is killed: (proc or None, s)."""
     t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
     try:
-        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT_S)
+        out, err = proc.communicate(timeout=TIMEOUT_S)
     except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
         return None, float(TIMEOUT_S)
-    return proc, time.perf_counter() - t0
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err), time.perf_counter() - t0
 
 
-def run_tsnkit(python: Path, algo: str, task: Path, topo: Path, out: Path):
+def simulate(python: Path, task: Path, config_prefix: str) -> str:
+    """tsnkit's simulator on the schedule CSVs starting with config_prefix: "OK" or what went wrong."""
+    try:
+        sim = subprocess.run([str(python), "-c", SIMULATE, str(task), config_prefix],
+                             capture_output=True, text=True, timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        return f"simulator stopped after {TIMEOUT_S:g} s"
+    return sim.stdout.strip().splitlines()[-1] if sim.stdout.strip() else sim.stderr.strip()[-200:]
+
+
+def missing_cplex(python: Path, methods: list[str]) -> dict[str, dict]:
+    """Methods whose CPLEX runtime is absent, as could-not-run rows: docplex only finds out after
+    building the whole model (23 s on 60 flows), so ask docplex once instead of timing out per instance."""
+    wanted = [m for m in methods if m in CPLEX_METHODS]
+    if not wanted:
+        return {}
+    found = subprocess.run([str(python), "-c", CPLEX_CHECK], capture_output=True, text=True).stdout.split()
+    what = {"mp": "no CPLEX runtime", "cp": "no CPLEX runtime (cpoptimizer)"}
+    return {m: {"outcome": "could not run", "seconds": 0.0, "simulator": "",
+                "reason": f"{what[CPLEX_METHODS[m]]} (docplex finds none; not run)"}
+            for m in wanted if CPLEX_METHODS[m] not in found}
+
+
+def cannot_run_reason(output: str) -> str | None:
+    """Why a method could not run in this environment, from its output; None if it ran."""
+    for text, reason in CANNOT_RUN:
+        if text in output:
+            return reason or "missing module " + re.search(r"No module named '([^']+)'", output).group(1)
+    return None
+
+
+def run_tsnkit(python: Path, algo: str, task: Path, topo: Path, out: Path) -> dict:
+    """One tsnkit method, one worker: outcome resolved / no schedule / timeout / could not run."""
     out.mkdir(parents=True, exist_ok=True)
-    proc, seconds = timed([str(python), "-m", f"tsnkit.algorithms.{algo}", str(task), str(topo), str(out) + "/", "1", algo])
-    solved = proc is not None and any(out.glob(f"{algo}-GCL.csv"))
-    return solved, seconds
+    for old in out.glob(f"{algo}-*.csv"):
+        old.unlink()
+    proc, seconds = timed([str(python), "-m", f"tsnkit.algorithms.{algo}", str(task), str(topo), str(out) + "/",
+                           "1", algo])
+    row = {"seconds": round(seconds, 2), "reason": "", "simulator": ""}
+    if proc is None:
+        return row | {"outcome": "timeout"}
+    output = proc.stdout + proc.stderr
+    if any(out.glob(f"{algo}-GCL.csv")):
+        return row | {"outcome": "resolved", "simulator": simulate(python, task, str(out) + f"/{algo}-")}
+    reason = cannot_run_reason(output)
+    if reason:
+        return row | {"outcome": "could not run", "reason": reason}
+    flags = re.findall(rf"^\|[^|]*\|\s*{algo}\s*\|\s*(\w+)", proc.stdout, re.M)
+    flag = flags[-1] if flags else f"exit {proc.returncode}"
+    lines = [line for line in output.splitlines() if line.startswith("[!]") or "Error" in line]
+    return row | {"outcome": "no schedule", "reason": flag + (f": {lines[-1][:120]}" if flag != "fail" and lines else "")}
 
 
 def run_tsnplan(python: Path, inst: Path, out: Path, method: str = "auto", time_limit: float | None = None,
@@ -134,13 +214,70 @@ def run_tsnplan(python: Path, inst: Path, out: Path, method: str = "auto", time_
     subprocess.run(tsnplan + ["export", str(out / "schedule.json"), "--to", "tsnkit", str(out / "tsnkit")],
                    check=True, capture_output=True)
     task = next(inst.glob("*_task.csv"))
-    try:
-        sim = subprocess.run([str(python), "-c", SIMULATE, str(task), str(out / "tsnkit") + "/"],
-                             capture_output=True, text=True, timeout=TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        return True, seconds, f"simulator stopped after {TIMEOUT_S:g} s"
-    verdict = sim.stdout.strip().splitlines()[-1] if sim.stdout.strip() else sim.stderr.strip()[-200:]
-    return True, seconds, verdict
+    return True, seconds, simulate(python, task, str(out / "tsnkit") + "/")
+
+
+def ensure_instance(python: Path, inst: Path, seed, n, sw, period, size, deadline, topo):
+    """Generate the instance with tsnkit's generator unless it exists: (task CSV, topology CSV)."""
+    if not any(inst.glob("*_task.csv")):
+        inst.mkdir(parents=True, exist_ok=True)
+        subprocess.run([str(python), "-c", GENERATE, str(seed), str(n), str(sw), str(period), str(size),
+                        str(deadline), str(topo), str(inst) + "/"], check=True, capture_output=True)
+        for extra in inst.glob("*.csv"):
+            if not extra.name.endswith(("_task.csv", "_topo.csv")):
+                extra.unlink()
+    return next(inst.glob("*_task.csv")), next(inst.glob("*_topo.csv"))
+
+
+def tsnkit_methods(spec: str) -> list[str]:
+    """The comma list (or ``all``) of --tsnkit-methods, checked against tsnkit's modules."""
+    methods = list(ALL_METHODS) if spec == "all" else [m.strip() for m in spec.split(",") if m.strip()]
+    unknown = [m for m in methods if m not in ALL_METHODS]
+    if unknown or not methods:
+        raise SystemExit(f"--tsnkit-methods: unknown {unknown}; choose from {', '.join(ALL_METHODS)} or all")
+    return methods
+
+
+def cell(result: dict) -> str:
+    """A table cell for one process: yes/no with seconds, t/o, n/r."""
+    if result["outcome"] == "timeout":
+        return "t/o"
+    if result["outcome"] == "could not run":
+        return "n/r"
+    return f"{'yes' if result['outcome'] == 'resolved' else 'no'} {result['seconds']:5.1f}s"
+
+
+def rejected_tsnplan(rows: list[dict]) -> list[str]:
+    """Instances where tsnplan wrote a schedule that tsnkit's simulator did not accept."""
+    return [r["instance"] for r in rows if r["tsnplan"]["resolved"] and not r["tsnplan"]["verdict"].endswith("OK")
+            and "simulator stopped" not in r["tsnplan"]["verdict"] and "proven infeasible" not in r["tsnplan"]["verdict"]]
+
+
+def summary(rows: list[dict], methods: list[str]) -> None:
+    """Counts per method and for tsnplan, tsnkit's best, the instances tsnkit resolves and tsnplan not."""
+    for label, group in (("all", rows), ("dense", [r for r in rows if r["instance"].startswith(("dense-", "hl-"))])):
+        if not group:
+            continue
+        counts = {m: sum(r["tsnkit"][m]["outcome"] == "resolved" for r in group) for m in methods}
+        best = max(methods, key=lambda m: counts[m])
+        union = sum(any(r["tsnkit"][m]["outcome"] == "resolved" for m in methods) for r in group)
+        print(f"\nsolved ({label}): " + ", ".join(f"{m} {counts[m]}" for m in methods)
+              + f", tsnplan {sum(r['tsnplan']['resolved'] for r in group)} of {len(group)}"
+              + f"; tsnkit best {counts[best]} ({best}), any tsnkit method {union}", end="")
+    missed = [r["instance"] for r in rows if not r["tsnplan"]["resolved"]
+              and any(r["tsnkit"][m]["outcome"] == "resolved" for m in methods)]
+    print(f"\ntsnkit solved but tsnplan not: {missed or 'none'}; "
+          f"tsnplan schedules the simulator rejects: {rejected_tsnplan(rows) or 'none'}")
+    rejected = [f"{r['instance']} {m}: {r['tsnkit'][m]['simulator']}" for r in rows for m in methods
+                if r["tsnkit"][m]["outcome"] == "resolved" and r["tsnkit"][m]["simulator"] != "OK"]
+    print(f"tsnkit schedules the simulator does not accept: {rejected or 'none'}")
+    reasons = {}
+    for r in rows:
+        for m in methods:
+            if r["tsnkit"][m]["outcome"] == "could not run":
+                reasons.setdefault(m, r["tsnkit"][m]["reason"])
+    for m, reason in reasons.items():
+        print(f"could not run: {m}: {reason}")
 
 
 def main(argv=None) -> int:
@@ -155,45 +292,48 @@ def main(argv=None) -> int:
     parser.add_argument("--dense", action="store_true", help="the high-load sweep (see the module docstring)")
     parser.add_argument("--method", default="auto", help="tsnplan's --method (default auto)")
     parser.add_argument("--time-limit", type=float, help="tsnplan's --time-limit (default: the timeout less 10 %%)")
+    parser.add_argument("--tsnkit-methods", default="ls,dt", help="comma list of tsnkit methods, or all (default ls,dt)")
+    parser.add_argument("--json", type=Path, help="also write the rows to this JSON file")
     args = parser.parse_args(argv)
     TIMEOUT_S = args.timeout
+    methods = tsnkit_methods(args.tsnkit_methods)
     python = ensure_venv(args.venv)
-    rows = []
-    print(f"{'instance':28} {'ls':>10} {'dt':>10} {'tsnplan':>10} {'dt/tsnplan':>10}  tsnkit simulator on tsnplan")
+    rows, unavailable = [], missing_cplex(python, methods)
+    print(f"{'instance':28} " + " ".join(f"{m:>10}" for m in methods) + f" {'tsnplan':>10} "
+          + (f"{'dt/tsnplan':>10} " if "dt" in methods else "") + " tsnkit simulator on tsnplan")
     limit = args.time_limit or (TIMEOUT_S * 0.9 if args.dense else None)
-    for name, seed, n, sw, period, size, deadline, topo in (dense_instances() if args.dense else instances(args.quick)):
+    for name, *spec in (dense_instances() if args.dense else instances(args.quick)):
         if args.only and args.only not in name:
             continue
-        inst = args.work / name
-        if not any(inst.glob("*_task.csv")):
-            inst.mkdir(parents=True, exist_ok=True)
-            subprocess.run([str(python), "-c", GENERATE, str(seed), str(n), str(sw), str(period), str(size),
-                            str(deadline), str(topo), str(inst) + "/"], check=True, capture_output=True)
-            for extra in inst.glob("*.csv"):
-                if not extra.name.endswith(("_task.csv", "_topo.csv")):
-                    extra.unlink()
-        task, net = next(inst.glob("*_task.csv")), next(inst.glob("*_topo.csv"))
-        ls_ok, ls_s = run_tsnkit(python, "ls", task, net, args.work / "out" / name / "ls")
-        dt_ok, dt_s = run_tsnkit(python, "dt", task, net, args.work / "out" / name / "dt")
-        tp_ok, tp_s, verdict = run_tsnplan(python, inst, args.work / "out" / name / f"tsnplan-{args.method}",
+        task, net = ensure_instance(python, args.work / name, *spec)
+        results = {}
+        for m in methods:
+            if m in unavailable:
+                results[m] = unavailable[m] | {"seconds": 0.0}
+                continue
+            results[m] = run_tsnkit(python, m, task, net, args.work / "out" / name / m)
+            if results[m]["outcome"] == "could not run":
+                unavailable[m] = results[m] | {"reason": results[m]["reason"] + f" (first seen on {name}; not run again)"}
+        tp_ok, tp_s, verdict = run_tsnplan(python, args.work / name, args.work / "out" / name / f"tsnplan-{args.method}",
                                            args.method, limit, proven_counts=args.dense)
-        if args.dense:
-            verdict = f"util {talker_utilisation(task):.2f}; {verdict}"
-        cell = lambda ok, s: "t/o" if s >= TIMEOUT_S else f"{'yes' if ok else 'no'} {s:5.1f}s"
-        ratio = f"{'>' if dt_s >= TIMEOUT_S else ''}{dt_s / tp_s:.1f}x"
-        print(f"{name:28} {cell(ls_ok, ls_s):>10} {cell(dt_ok, dt_s):>10} {cell(tp_ok, tp_s):>10} "
-              f"{ratio:>10}  {verdict}", flush=True)
-        rows.append((name, ls_ok, dt_ok, tp_ok, verdict))
-    missed = [r[0] for r in rows if (r[1] or r[2]) and not r[3]]
-    invalid = [r[0] for r in rows if r[3] and not r[4].endswith("OK") and "simulator stopped" not in r[4]
-               and "proven infeasible" not in r[4]]
-    for label, group in (("all", rows), ("dense", [r for r in rows if r[0].startswith(("dense-", "hl-"))])):
-        if group:
-            print(f"\nsolved ({label}): ls {sum(r[1] for r in group)}, dt {sum(r[2] for r in group)}, "
-                  f"tsnplan {sum(r[3] for r in group)} of {len(group)}", end="")
-    print(f"\ntsnkit solved but tsnplan not: {missed or 'none'}; "
-          f"tsnplan schedules the simulator rejects: {invalid or 'none'}")
-    return 1 if invalid else 0
+        tp = {"resolved": tp_ok, "seconds": round(tp_s, 2), "outcome": "resolved" if tp_ok else "no schedule",
+              "verdict": verdict}
+        if tp_s >= TIMEOUT_S:
+            tp["outcome"] = "timeout"
+        shown = f"util {talker_utilisation(task):.2f}; {verdict}" if args.dense else verdict
+        ratio = ""
+        if "dt" in methods:
+            dt_s = results["dt"]["seconds"] if results["dt"]["outcome"] != "timeout" else TIMEOUT_S
+            ratio = f"{'>' if dt_s >= TIMEOUT_S else ''}{dt_s / tp_s:.1f}x"
+            ratio = f"{ratio:>10} "
+        print(f"{name:28} " + " ".join(f"{cell(results[m]):>10}" for m in methods)
+              + f" {cell(tp):>10} {ratio} {shown}", flush=True)
+        rows.append({"instance": name, "util": round(talker_utilisation(task), 3), "tsnkit": results, "tsnplan": tp})
+        if args.json:
+            args.json.write_text(json.dumps({"timeout_s": TIMEOUT_S, "tsnplan_method": args.method,
+                                             "tsnplan_time_limit_s": limit, "rows": rows}, indent=1) + "\n")
+    summary(rows, methods)
+    return 1 if rejected_tsnplan(rows) else 0
 
 
 if __name__ == "__main__":
