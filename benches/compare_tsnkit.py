@@ -3,7 +3,7 @@
 tsnkit (GPL) is only *run* here, from a scratch venv, never imported into tsnplan:
 
     python benches/compare_tsnkit.py [--venv /tmp/tsnkit-venv] [--work /tmp/tsnkit-compare] [--quick]
-                                     [--only TEXT] [--timeout S] [--dense] [--method M] [--time-limit S]
+                                     [--only TEXT[,TEXT...]] [--timeout S] [--dense] [--method M] [--time-limit S]
                                      [--tsnkit-methods ls,dt | all] [--json FILE]
 
 For every seeded instance (tsnkit's generator: line/ring/tree/mesh, 8-16 switches, 10-1000 flows,
@@ -17,9 +17,9 @@ written) with tsnkit's simulator, and prints one table row per instance. A proce
 ``--tsnkit-methods`` takes a comma list of tsnkit's algorithm modules or ``all`` (the 17 of tsnkit
 0.3.0). A cell is ``yes`` when the method wrote a schedule, ``no`` when it ended without one
 (reported unschedulable, unknown, or an error on the instance), ``t/o``, or ``n/r`` when it could
-not run here: a missing solver runtime or module, or Gurobi's size-limited licence. Such a method is
-not started again on the later instances of the run (the instances only grow), and the reasons are
-listed under the table.
+not run here: a missing solver runtime or module, or Gurobi's size-limited licence (its models
+exceed the limit from 60 dense flows on). Such a method is not started again later in the run, and
+the reasons are listed under the table; the CPLEX front ends are checked once with docplex first.
 
 ``--dense`` runs the high-load sweep instead (12 instances: ring and mesh with 8-16 switches and
 100-560 flows, line and tree with 100 and 300 flows; periods 100-800 us,
@@ -229,6 +229,14 @@ def ensure_instance(python: Path, inst: Path, seed, n, sw, period, size, deadlin
     return next(inst.glob("*_task.csv")), next(inst.glob("*_topo.csv"))
 
 
+def selected(specs: list[tuple], only: str | None) -> list[tuple]:
+    """The instances whose name contains one of the comma-separated texts of --only, in that order."""
+    if not only:
+        return specs
+    chosen = [spec for text in only.split(",") for spec in specs if text and text in spec[0]]
+    return [spec for i, spec in enumerate(chosen) if spec not in chosen[:i]]
+
+
 def tsnkit_methods(spec: str) -> list[str]:
     """The comma list (or ``all``) of --tsnkit-methods, checked against tsnkit's modules."""
     methods = list(ALL_METHODS) if spec == "all" else [m.strip() for m in spec.split(",") if m.strip()]
@@ -286,7 +294,7 @@ def main(argv=None) -> int:
     parser.add_argument("--venv", default="/tmp/tsnkit-venv", type=Path)
     parser.add_argument("--work", default="/tmp/tsnkit-compare", type=Path)
     parser.add_argument("--quick", action="store_true", help="fewer and smaller instances")
-    parser.add_argument("--only", help="run instances whose name contains this")
+    parser.add_argument("--only", help="run instances whose name contains this (comma list: any of these, in this order)")
     parser.add_argument("--timeout", type=float, default=TIMEOUT_S,
                         help=f"seconds allowed to each solver process (default {TIMEOUT_S})")
     parser.add_argument("--dense", action="store_true", help="the high-load sweep (see the module docstring)")
@@ -302,9 +310,7 @@ def main(argv=None) -> int:
     print(f"{'instance':28} " + " ".join(f"{m:>10}" for m in methods) + f" {'tsnplan':>10} "
           + (f"{'dt/tsnplan':>10} " if "dt" in methods else "") + " tsnkit simulator on tsnplan")
     limit = args.time_limit or (TIMEOUT_S * 0.9 if args.dense else None)
-    for name, *spec in (dense_instances() if args.dense else instances(args.quick)):
-        if args.only and args.only not in name:
-            continue
+    for name, *spec in selected(dense_instances() if args.dense else instances(args.quick), args.only):
         task, net = ensure_instance(python, args.work / name, *spec)
         results = {}
         for m in methods:
