@@ -163,7 +163,6 @@ def _classify(name: str, period: int, tc: int, frame: int, path: tuple[str, ...]
 
 def load_ecrts(path: str | Path, text: str | None = None, *, check: bool = True):
     """The plant of one ECRTS stream set; one ``InputError`` lists every problem."""
-    from tsnplan.io.checks import check_plant
     from tsnplan.io.plant import Plant
 
     file = str(path)
@@ -193,9 +192,4 @@ def load_ecrts(path: str | Path, text: str | None = None, *, check: bool = True)
     network = Network(Path(file).stem, nodes, links, file)
     streams.sort(key=lambda s: s.id)
     stream_set = StreamSet(tuple(streams), file)
-    plant = Plant(network, stream_set, timing=TIMING_TAS, routes=Routes(paths, {}, fixed=True))
-    if check:
-        found = check_plant(plant.compile(), stream_set)
-        if found:
-            raise InputError(found)
-    return plant
+    return Plant(network, stream_set, timing=TIMING_TAS, routes=Routes(paths, {}, fixed=True)).checked(check)

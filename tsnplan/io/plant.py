@@ -36,6 +36,14 @@ class Plant:
                                                                    percentile=percentile, timing=self.timing)
         return problem
 
+    def checked(self, check: bool = True) -> "Plant":
+        """This plant, or an ``InputError`` listing what the load check (``check_plant``) finds."""
+        if check:
+            found = check_plant(self.compile(), self.streams)
+            if found:
+                raise InputError(found)
+        return self
+
 
 @contextmanager
 def _gc_paused():
@@ -93,9 +101,4 @@ def _load_plant(net_path: Path, streams_path, check: bool) -> Plant:
         problems.append(Problem(str(net_path), "", "no network could be read"))
     if problems:
         raise InputError(problems)
-    plant = Plant(network, streams)
-    if check:
-        plant_problems = check_plant(plant.compile(), streams)
-        if plant_problems:
-            raise InputError(plant_problems)
-    return plant
+    return Plant(network, streams).checked(check)

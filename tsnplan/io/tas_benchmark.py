@@ -177,7 +177,6 @@ def _streams(doc, file: str, network: Network, link_ends: dict, problems: list) 
 
 def load_tas_instance(path: str | Path, doc: dict | None = None, *, check: bool = True):
     """Read one TAS benchmark instance; one ``InputError`` lists every problem."""
-    from tsnplan.io.checks import check_plant
     from tsnplan.io.plant import Plant
 
     file = str(path)
@@ -195,9 +194,4 @@ def load_tas_instance(path: str | Path, doc: dict | None = None, *, check: bool 
     streams, routes = _streams(doc, file, network, link_ends, problems)
     if problems:
         raise InputError(problems)
-    plant = Plant(network, streams, timing=TIMING_TAS, routes=routes)
-    if check:
-        found = check_plant(plant.compile(), streams)
-        if found:
-            raise InputError(found)
-    return plant
+    return Plant(network, streams, timing=TIMING_TAS, routes=routes).checked(check)

@@ -21,7 +21,6 @@ from pathlib import Path
 
 from tsnplan.errors import InputError, Problem
 from tsnplan.io.files import read_text
-from tsnplan.io.checks import check_plant
 from tsnplan.io.plant import Plant
 from tsnplan.io.yaml_input import MAX_FILE_BYTES
 from tsnplan.model.compile import TIMING_TSNKIT
@@ -249,9 +248,4 @@ def load_tsnkit_instance(directory: str | Path, *, check: bool = True) -> Plant:
     streams = _read_tasks(task_path, network, problems)
     if problems:
         raise InputError(problems)
-    plant = Plant(network, streams, timing=TIMING_TSNKIT)
-    if check:
-        plant_problems = check_plant(plant.compile(), streams)
-        if plant_problems:
-            raise InputError(plant_problems)
-    return plant
+    return Plant(network, streams, timing=TIMING_TSNKIT).checked(check)

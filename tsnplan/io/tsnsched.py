@@ -387,7 +387,6 @@ def _streams(doc: dict, file: str, network: Network, kinds: dict, problems: list
 
 def load_tsnsched(path: str | Path, doc: dict, *, check: bool = True):
     """The plant of one parsed TSNsched network; one ``InputError`` lists every problem."""
-    from tsnplan.io.checks import check_plant
     from tsnplan.io.plant import Plant
 
     file = str(path)
@@ -405,9 +404,4 @@ def load_tsnsched(path: str | Path, doc: dict, *, check: bool = True):
         raise problems.error() from None
     if problems:
         raise InputError(problems)
-    plant = Plant(network, streams, timing=TIMING_TAS, routes=routes)
-    if check:
-        found = check_plant(plant.compile(), streams)
-        if found:
-            raise InputError(found)
-    return plant
+    return Plant(network, streams, timing=TIMING_TAS, routes=routes).checked(check)
