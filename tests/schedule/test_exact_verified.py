@@ -14,6 +14,7 @@ from tsnplan.io.yaml_input import read_yaml
 from tsnplan.plan.actions import plain, to_yaml
 from tsnplan.schedule import ScheduleStatus, schedule
 from tsnplan.schedule import ilp
+from tsnplan.schedule.heuristic import no_wait_offsets
 from tsnplan.schedule.layout import ScheduleOptions, build_layout
 from tsnplan.schedule.verify import verify
 
@@ -104,7 +105,7 @@ def solved(tmp_path_factory):
     """The body-shop cell's ILP model, the solver's rounded answer, and the streams it placed."""
     problem = variant_plant("body-shop-cell", "shipped", tmp_path_factory.mktemp("plant"))
     layout = build_layout(problem, ScheduleOptions(reroute=False))
-    model = ilp._Model(layout, *ilp._relative(layout))
+    model = ilp._Model(layout, *no_wait_offsets(layout))
     _, chosen, t, m = ilp._milp(model, layout.scheduled, layout.quantum, 30.0)
     placed = np.zeros(problem.n_streams, dtype=bool)
     placed[sorted(chosen)] = True

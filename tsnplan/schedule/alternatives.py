@@ -22,6 +22,7 @@ from tsnplan.errors import InternalError
 from tsnplan.model.compile import compile_problem
 from tsnplan.model.features import qbv_gaps
 from tsnplan.model.paths import k_shortest_paths, port_graph
+from tsnplan.schedule.heuristic import no_wait_offsets
 from tsnplan.schedule.layout import Layout, ScheduleOptions, build_layout
 
 __all__ = ["RouteViews", "route_views", "commit"]
@@ -30,7 +31,7 @@ __all__ = ["RouteViews", "route_views", "commit"]
 @dataclass(frozen=True, eq=False)
 class RouteViews:
     """The same streams compiled on other routes: ``layouts[j]``, ``rel[j]`` (no-wait offsets from
-    the frame's root, ``ilp._relative``), and per stream the views it may take (0 first)."""
+    the frame's root, ``heuristic.no_wait_offsets``), and per stream the views it may take (0 first)."""
 
     layouts: tuple[Layout, ...]
     rel: tuple[np.ndarray, ...]
@@ -81,13 +82,11 @@ def _candidates(layout: Layout, movable: np.ndarray, k: int) -> dict[int, list[t
 def route_views(layout: Layout, options: ScheduleOptions, movable: np.ndarray) -> RouteViews | None:
     """Views for the movable streams of ``layout`` (``options.k_paths`` routes each at most), or
     None when no stream has a usable second route."""
-    from tsnplan.schedule.ilp import _relative
-
     cands = _candidates(layout, movable, max(1, int(options.k_paths)))
     if not cands:
         return None
     p = layout.problem
-    rel0, alone0 = _relative(layout)
+    rel0, alone0 = no_wait_offsets(layout)
     layouts, rels, paths = [layout], [rel0], [dict(p.routes.paths)]
     alts = {s: [0] if alone0[s] else [] for s in cands}
     for j in range(1, max(len(c) for c in cands.values())):
@@ -100,7 +99,7 @@ def route_views(layout: Layout, options: ScheduleOptions, movable: np.ndarray) -
             raise InternalError("re-routing changed the routed streams")
         view = build_layout(q, options)
         gaps = qbv_gaps(q)
-        rel, alone = _relative(view, [s for s in mine if s not in gaps])
+        rel, alone = no_wait_offsets(view, [s for s in mine if s not in gaps])
         for s in mine:
             if alone[s]:
                 alts[s].append(len(layouts))

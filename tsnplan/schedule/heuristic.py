@@ -17,7 +17,7 @@ from tsnplan.errors import InternalError
 from tsnplan.model.compile import CompiledProblem
 from tsnplan.schedule.layout import Layout, ScheduleOptions, build_layout
 
-__all__ = ["Placement", "place", "stream_order", "heuristic_placement"]
+__all__ = ["Placement", "place", "no_wait_offsets", "stream_order", "heuristic_placement"]
 
 
 @dataclass
@@ -64,6 +64,22 @@ def place(layout: Layout, order: np.ndarray, fixed: np.ndarray | None = None,
         raise InternalError("list scheduler ran out of memory")
     _enforce_arrival(layout, hf_start, status)
     return Placement(layout, hf_start, status, block_port, block_owner)
+
+
+def no_wait_offsets(layout: Layout, streams=None) -> tuple[np.ndarray, np.ndarray]:
+    """Per slot: start relative to its frame's root on an empty network; streams that fit alone
+    (of ``streams``, default every scheduled one). The exact methods keep these offsets (no-wait)."""
+    rel = np.zeros(int(layout.hf_ptr[-1]), dtype=np.int64)
+    alone = np.zeros(layout.problem.n_streams, dtype=bool)
+    for s in layout.scheduled if streams is None else streams:
+        one = place(layout, np.array([s], dtype=np.int32))
+        if not one.placed[s]:
+            continue
+        alone[s] = True
+        lo, hi, nf = int(layout.hf_ptr[s]), int(layout.hf_ptr[s + 1]), int(layout.n_frames[s])
+        starts = one.hf_start[lo:hi].reshape(-1, nf)
+        rel[lo:hi] = (starts - starts[0]).reshape(-1)
+    return rel, alone
 
 
 def _enforce_arrival(layout: Layout, hf_start: np.ndarray, status: np.ndarray) -> None:

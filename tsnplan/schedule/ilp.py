@@ -30,28 +30,11 @@ from tsnplan.model.compile import CompiledProblem
 from tsnplan.schedule.layout import Layout, ScheduleOptions, build_layout
 from tsnplan.schedule.bounds import drop_ungated
 from tsnplan.schedule.gatelimit import fit_gate_lists
+from tsnplan.schedule.heuristic import no_wait_offsets
 from tsnplan.schedule.milp import quiet_stdout, solver, variable
 from tsnplan.schedule.result import Explanation, ScheduleResult, ScheduleStatus
 
 __all__ = ["ilp_schedule"]
-
-
-def _relative(layout: Layout, streams=None) -> tuple[np.ndarray, np.ndarray]:
-    """Per slot: start relative to its frame's root on an empty network; streams that fit alone
-    (of ``streams``, default every scheduled one)."""
-    from tsnplan.schedule.heuristic import place
-
-    rel = np.zeros(int(layout.hf_ptr[-1]), dtype=np.int64)
-    alone = np.zeros(layout.problem.n_streams, dtype=bool)
-    for s in layout.scheduled if streams is None else streams:
-        one = place(layout, np.array([s], dtype=np.int32))
-        if not one.placed[s]:
-            continue
-        alone[s] = True
-        lo, hi, nf = int(layout.hf_ptr[s]), int(layout.hf_ptr[s + 1]), int(layout.n_frames[s])
-        starts = one.hf_start[lo:hi].reshape(-1, nf)
-        rel[lo:hi] = (starts - starts[0]).reshape(-1)
-    return rel, alone
 
 
 class _Model:
@@ -239,7 +222,7 @@ def ilp_schedule(problem: CompiledProblem, options: ScheduleOptions, time_limit_
     layout = build_layout(problem, ScheduleOptions(sync_error_ns=options.sync(problem), max_wait_ns=0,
                                                    guard_band=options.guard_band, reroute=False))
     p, q = problem, layout.quantum
-    model = _Model(layout, *_relative(layout))
+    model = _Model(layout, *no_wait_offsets(layout))
     limit = None if time_limit_s is None else max(1.0, float(time_limit_s))
     state, chosen, t, m = _milp(model, layout.scheduled, q, limit)
     hf = np.zeros(int(layout.hf_ptr[-1]), dtype=np.int64)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tsnplan.schedule import cpsat
+from tsnplan.schedule.heuristic import no_wait_offsets
 from tsnplan.schedule.layout import Layout
 
 __all__ = ["Exact", "whole_model", "lns_repair", "model_size", "MAX_WHOLE_INTERVALS"]
@@ -54,11 +55,6 @@ def _left(wall_deadline: float | None) -> float | None:
     return None if wall_deadline is None else max(0.1, wall_deadline - time.monotonic())
 
 
-def relative_offsets(layout: Layout) -> tuple[np.ndarray, np.ndarray]:
-    from tsnplan.schedule.ilp import _relative
-    return _relative(layout)
-
-
 def model_size(layout: Layout) -> int:
     """Interval variables of a whole model: two per (hop, frame, instance)."""
     p = layout.problem
@@ -69,7 +65,7 @@ def model_size(layout: Layout) -> int:
 def whole_model(layout: Layout, hint_start: np.ndarray | None, hint_placed: np.ndarray | None,
                 time_limit_s: float, seed: int, workers: int, wall_deadline: float | None = None) -> Exact:
     """Every scheduled stream free; the bound proves how many fit together on these routes."""
-    rel, alone = relative_offsets(layout)
+    rel, alone = no_wait_offsets(layout)
     free = [int(s) for s in layout.scheduled if alone[s]]
     sol = cpsat.solve(layout, rel, free, hint=hint_start, hint_placed=hint_placed, time_limit_s=time_limit_s,
                       seed=seed, workers=workers, wall_limit_s=_left(wall_deadline))
@@ -110,7 +106,7 @@ def lns_repair(layout: Layout, hf_start: np.ndarray, placed: np.ndarray, time_li
     With ``views`` (``alternatives.RouteViews`` of ``layout``) the freed streams also choose among
     their routes; the result's layout is then compiled on the routes chosen (``alternatives.commit``)."""
     if views is None:
-        rel, alone = relative_offsets(layout)
+        rel, alone = no_wait_offsets(layout)
         usable = alone
     else:
         rel, usable = views.rel[0], views.usable()
