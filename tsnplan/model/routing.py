@@ -2,7 +2,10 @@
 
 Routes are breadth-first (fewest hops); among equally short routes the one through the
 lexicographically smaller neighbours wins, so the same network always gives the same routes.
-End stations never forward: only the talker may be the start of a route through them.
+End stations never forward: only the talker may be the start of a route through them. A
+scheduled stream avoids bridges without 802.1Qbv when a route around them reaches all its
+listeners (they cannot run its gate windows, ``model.features``); else it keeps the shortest
+route and the scheduler states the gap.
 One breadth-first search per talker serves all its streams and listeners, so the paths of a
 multicast stream form a tree. Streams that ask for ``frer`` or ``protect`` redundancy get two
 node-disjoint routes per listener (``model.disjoint``); the second is their replica or backup.
@@ -13,7 +16,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from tsnplan.model.disjoint import disjoint_pair
-from tsnplan.model.network import Network, NodeKind
+from tsnplan.model.network import Feature, Network, NodeKind
 from tsnplan.model.streams import Redundancy, Stream
 
 __all__ = ["Routes", "route_streams", "bfs_parents", "path_to"]
@@ -38,9 +41,15 @@ def _end_stations(network: Network) -> frozenset[str]:
     return frozenset(n.id for n in network.nodes if n.kind is NodeKind.END_STATION)
 
 
+def _without_qbv(network: Network) -> frozenset[str]:
+    return frozenset(n.id for n in network.nodes
+                     if n.kind in (NodeKind.BRIDGE, NodeKind.BRIDGE_5G) and Feature.QBV not in n.features)
+
+
 def bfs_parents(network: Network, source: str, adjacency: dict[str, list[str]] | None = None,
-                stations: frozenset[str] | None = None) -> dict[str, str | None]:
-    """Breadth-first parent of every node reachable from ``source`` without crossing end stations."""
+                stations: frozenset[str] | None = None, avoid: frozenset[str] = frozenset()) -> dict[str, str | None]:
+    """Breadth-first parent of every node reachable from ``source`` without crossing end stations
+    (nor entering the nodes in ``avoid``)."""
     adjacency = adjacency or _sorted_adjacency(network)
     stations = _end_stations(network) if stations is None else stations
     parents: dict[str, str | None] = {source: None}
@@ -48,7 +57,7 @@ def bfs_parents(network: Network, source: str, adjacency: dict[str, list[str]] |
     while queue:
         u = queue.popleft()
         for v in adjacency[u]:
-            if v not in parents:
+            if v not in parents and v not in avoid:
                 parents[v] = u
                 if v not in stations:       # end stations are leaves: never expanded
                     queue.append(v)
@@ -68,7 +77,8 @@ def route_streams(network: Network, streams: list[Stream] | tuple[Stream, ...]) 
     """Shortest route from each stream's talker to each of its listeners."""
     adjacency = _sorted_adjacency(network)
     stations = _end_stations(network)
-    trees: dict[str, dict[str, str | None]] = {}
+    avoid = _without_qbv(network)
+    trees: dict[tuple[str, bool], dict[str, str | None]] = {}
     paths: dict[str, tuple[tuple[str, ...], ...]] = {}
     unreachable: dict[str, tuple[str, ...]] = {}
     replicas: dict[str, tuple[tuple[str, ...] | None, ...]] = {}
@@ -84,13 +94,11 @@ def route_streams(network: Network, streams: list[Stream] | tuple[Stream, ...]) 
         neighbours = adjacency[root]
         if root in stations and len(neighbours) == 1 and neighbours[0] not in stations:
             root, prefix = neighbours[0], (stream.talker,)
-        parents = trees.get(root)
-        if parents is None:
-            parents = trees[root] = bfs_parents(network, root, adjacency, stations)
-        found, missing = [], []
-        for listener in stream.listeners:
-            path = path_to(parents, listener) if listener != stream.talker else None
-            (found.append(prefix + path) if path else missing.append(listener))
+        found, missing = _tree_paths(network, stream, root, prefix, trees, adjacency, stations, frozenset())
+        if avoid and stream.scheduled and any(set(path) & avoid for path in found):
+            around, lost = _tree_paths(network, stream, root, prefix, trees, adjacency, stations, avoid)
+            if not lost and not any(set(path) & avoid for path in around):
+                found = around
         if missing:
             unreachable[stream.id] = tuple(missing)
             continue
@@ -98,6 +106,19 @@ def route_streams(network: Network, streams: list[Stream] | tuple[Stream, ...]) 
         if stream.redundancy in (Redundancy.FRER, Redundancy.PROTECT):
             _add_replicas(network, stream, paths, replicas, issues, pair_cache)
     return Routes(paths, unreachable, replicas, issues)
+
+
+def _tree_paths(network, stream, root, prefix, trees, adjacency, stations, avoid):
+    """(paths found, listeners missing) of ``stream`` in the breadth-first tree of ``root``
+    (searched once per root and ``avoid``)."""
+    parents = trees.get((root, bool(avoid)))
+    if parents is None:
+        parents = trees[root, bool(avoid)] = bfs_parents(network, root, adjacency, stations, avoid)
+    found, missing = [], []
+    for listener in stream.listeners:
+        path = path_to(parents, listener) if listener != stream.talker else None
+        (found.append(prefix + path) if path else missing.append(listener))
+    return found, missing
 
 
 def _add_replicas(network, stream, paths, replicas, issues, cache) -> None:
